@@ -1,0 +1,41 @@
+"""Metrics a business can trust: accuracy, macro-F1, per-class precision/recall/F1, confusion matrix.
+
+Macro-F1 weighs every class the same, so a model that ignores the rare "negative" reviews of a
+mostly happy customer base scores low even when its accuracy looks high.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, precision_recall_fscore_support
+
+
+def evaluate_predictions(true_labels: Sequence[str], predicted_labels: Sequence[str],
+                         labels: Sequence[str]) -> dict:
+    """Metrics of predictions against true labels, as a JSON-ready dict.
+
+    >>> m = evaluate_predictions(["positive", "negative"], ["positive", "positive"], ["negative", "positive"])
+    >>> m["accuracy"], m["per_class"]["negative"]["recall"]
+    (0.5, 0.0)
+    """
+    labels = list(labels)
+    precision, recall, f1, support = precision_recall_fscore_support(
+        true_labels, predicted_labels, labels=labels, zero_division=0)
+    return {
+        "reviews": len(true_labels),
+        "accuracy": float(accuracy_score(true_labels, predicted_labels)),
+        "macro_f1": float(f1_score(true_labels, predicted_labels, labels=labels, average="macro", zero_division=0)),
+        "per_class": {label: {"precision": float(precision[i]), "recall": float(recall[i]), "f1": float(f1[i]),
+                              "support": int(support[i])} for i, label in enumerate(labels)},
+        "confusion_matrix": {"labels": labels,
+                             "rows_are": "true label", "columns_are": "predicted label",
+                             "matrix": confusion_matrix(true_labels, predicted_labels, labels=labels).tolist()},
+    }
+
+
+def macro_f1(true_ids: np.ndarray, predicted_ids: np.ndarray, num_classes: int) -> float:
+    """Macro-F1 over class ids 0..num_classes-1 (what early stopping watches)."""
+    return float(f1_score(true_ids, predicted_ids, labels=list(range(num_classes)), average="macro",
+                          zero_division=0))

@@ -1,0 +1,42 @@
+"""Architectures by versioned name: `bag_of_embeddings.v1` stays loadable beside any later `.v2`.
+
+An architecture is an `nn.Module` class with:
+- `name` (the registry name) and `description` (one line, shown by `customer-sentiment models`);
+- `default_learning_rate` and `tokenizer_class` (what turns texts into its input ids);
+- `__init__(vocab_size, num_classes, **settings)`, keeping `num_classes` and a `settings` dict (the
+  keyword arguments that rebuild it from config.json);
+- `collate(docs)`: a batch of tokenized texts -> the keyword arguments of `forward`;
+- `forward(**batch)` -> logits of shape (batch, num_classes).
+"""
+
+from __future__ import annotations
+
+from ..errors import CustomerSentimentError
+
+ARCHITECTURES: dict[str, type] = {}
+
+
+def register(cls: type) -> type:
+    """Class decorator: make an architecture available under its `name`."""
+    if cls.name in ARCHITECTURES:
+        raise ValueError(f"Architecture {cls.name!r} is registered twice; give the new one a new version.")
+    ARCHITECTURES[cls.name] = cls
+    return cls
+
+
+def get_architecture(name: str) -> type:
+    """The architecture class registered as `name`.
+
+    >>> get_architecture("bag_of_embeddings.v1").__name__
+    'BagOfEmbeddings'
+    """
+    if name not in ARCHITECTURES:
+        raise CustomerSentimentError(
+            f"Unknown model {name!r}; expected one of {sorted(ARCHITECTURES)}. "
+            f"Run `customer-sentiment models` to list them.")
+    return ARCHITECTURES[name]
+
+
+def list_architectures() -> dict[str, str]:
+    """Registered names and their one-line descriptions."""
+    return {name: cls.description for name, cls in sorted(ARCHITECTURES.items())}

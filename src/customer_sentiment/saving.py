@@ -1,0 +1,147 @@
+"""The model directory: config.json, model.safetensors, tokenizer.json, metrics.json and a model card.
+
+Nothing is pickled, so loading a model never runs code from it. A directory is written beside its
+destination under a temporary name and renamed into place, so a crash mid-save leaves no
+half-written model that loads. Loading refuses an unknown format version and warns when the model
+was saved by another version of customer-sentiment.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+from safetensors import SafetensorError
+from safetensors.torch import load_file, save_file
+
+from ._version import __version__
+from .errors import CustomerSentimentError
+
+FORMAT_NAME = "customer-sentiment/model"
+FORMAT_VERSION = 1
+CONFIG, WEIGHTS, TOKENIZER, METRICS, CARD = "config.json", "model.safetensors", "tokenizer.json", "metrics.json", "README.md"
+
+
+class ModelVersionWarning(UserWarning):
+    """The model was saved by a different version of customer-sentiment."""
+
+
+@dataclass
+class ModelFiles:
+    """The parsed contents of a model directory."""
+
+    config: dict
+    tensors: dict[str, torch.Tensor]
+    tokenizer: dict
+    metrics: dict
+
+
+def write_model_dir(path: str | Path, config: dict, tensors: dict[str, torch.Tensor], tokenizer: dict,
+                    metrics: dict, card: str) -> Path:
+    """Write a model directory atomically; an existing model directory at `path` is replaced."""
+    path = Path(path)
+    if path.exists() and not (path.is_dir() and (not any(path.iterdir()) or (path / CONFIG).is_file())):
+        raise CustomerSentimentError(
+            f"{path} exists and is not a model directory; it is left as it is. Choose another --output.")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent))
+    try:
+        config = {"format": FORMAT_NAME, "format_version": FORMAT_VERSION, "library_version": __version__,
+                  "torch_version": torch.__version__.split("+")[0], **config}
+        _write_text(staging / CONFIG, json.dumps(config, indent=2, ensure_ascii=False))
+        save_file({k: v.detach().cpu().contiguous() for k, v in tensors.items()}, str(staging / WEIGHTS),
+                  metadata={"format": FORMAT_NAME, "format_version": str(FORMAT_VERSION)})
+        _write_text(staging / TOKENIZER, json.dumps(tokenizer, ensure_ascii=False))
+        _write_text(staging / METRICS, json.dumps(metrics, indent=2, ensure_ascii=False))
+        _write_text(staging / CARD, card)
+        _replace_dir(staging, path)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return path
+
+
+def _write_text(path: Path, text: str) -> None:
+    with open(path, "w", encoding="utf-8") as handle:
+        handle.write(text)
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def _replace_dir(staging: Path, path: Path) -> None:
+    old = None
+    if path.exists():
+        old = path.with_name(f".{path.name}.old-{os.getpid()}")
+        path.rename(old)
+    staging.rename(path)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def read_model_dir(path: str | Path) -> ModelFiles:
+    """Read and check a model directory; every problem is a CustomerSentimentError with the fix."""
+    path = Path(path)
+    if not path.exists():
+        raise CustomerSentimentError(f"No model at {path}: no such directory. Train one with `customer-sentiment train`.")
+    if not path.is_dir():
+        raise CustomerSentimentError(
+            f"{path} is a file, not a model directory{_pickle_hint(path)}. Expected a directory with {CONFIG} "
+            f"and {WEIGHTS}, written by `customer-sentiment train`.")
+    config = _read_json(path / CONFIG, path)
+    if config.get("format") != FORMAT_NAME:
+        raise CustomerSentimentError(
+            f"{path / CONFIG} is not a customer-sentiment model config (format {config.get('format')!r}); "
+            f"expected {FORMAT_NAME!r}. Train the model again with `customer-sentiment train`.")
+    if config.get("format_version") != FORMAT_VERSION:
+        raise CustomerSentimentError(
+            f"{path} has model format version {config.get('format_version')!r}; this customer-sentiment "
+            f"{__version__} reads version {FORMAT_VERSION}. Install the version that saved it "
+            f"({config.get('library_version', 'unknown')}) or train the model again.")
+    if config.get("library_version") != __version__:
+        warnings.warn(f"{path} was saved by customer-sentiment {config.get('library_version')}; this is "
+                      f"{__version__}. Predictions may differ; train again to be sure.", ModelVersionWarning,
+                      stacklevel=2)
+    weights = path / WEIGHTS
+    if not weights.is_file():
+        raise CustomerSentimentError(f"{path} has no {WEIGHTS}; the model is incomplete. Train it again.")
+    try:
+        tensors = load_file(str(weights))
+    except (SafetensorError, OSError, ValueError) as error:
+        raise CustomerSentimentError(
+            f"{weights} is not a safetensors file{_pickle_hint(weights)} ({error}). It was not loaded; "
+            f"only files written by `customer-sentiment train` are.") from None
+    return ModelFiles(config, tensors, _read_json(path / TOKENIZER, path), _read_json(path / METRICS, path, {}))
+
+
+def _read_json(file: Path, model_dir: Path, default: dict | None = None) -> dict:
+    if not file.is_file():
+        if default is not None:
+            return default
+        raise CustomerSentimentError(
+            f"{model_dir} has no {file.name}; expected a model directory written by `customer-sentiment train`.")
+    try:
+        value = json.loads(file.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise CustomerSentimentError(
+            f"{file} is not valid JSON{_pickle_hint(file)} ({error}). Train the model again.") from None
+    if not isinstance(value, dict):
+        raise CustomerSentimentError(f"{file} holds {type(value).__name__}, expected a JSON object. Train again.")
+    return value
+
+
+def _pickle_hint(file: Path) -> str:
+    """' (it looks like a pickle...)' when the file starts like a pickle or a torch.save zip."""
+    try:
+        with open(file, "rb") as handle:
+            head = handle.read(2)
+    except OSError:
+        return ""
+    if head[:1] == b"\x80" or head == b"PK":
+        return "; it looks like a pickle (or torch.save) file, which is never loaded because unpickling runs code"
+    return ""

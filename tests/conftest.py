@@ -1,0 +1,70 @@
+"""Shared fixtures: tiny inline review sets, the bundled sample data, one small trained model."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from customer_sentiment import SentimentPipeline, TrainingArguments, read_reviews
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE = ROOT / "sample_reviews.csv"
+
+# A handful of reviews a model must be able to memorize (the contract test of STYLE.md).
+TINY = [
+    ("Love it, works great and the battery lasts all day.", "positive"),
+    ("Not bad at all, no problems so far.", "positive"),
+    ("Excellent sound, would buy again!", "positive"),
+    ("Stopped heating after two weeks. Avoid.", "negative"),
+    ("Terrible, the lid leaks all over my bag.", "negative"),
+    ("Not worth the money, it broke in a month.", "negative"),
+    ("It's okay, does the job.", "neutral"),
+    ("Average, nothing special.", "neutral"),
+]
+
+
+def tiny_training(**overrides) -> TrainingArguments:
+    settings = dict(epochs=60, batch_size=4, validation_fraction=0.0, learning_rate=0.05, seed=0)
+    return TrainingArguments(**{**settings, **overrides})
+
+
+@pytest.fixture(scope="session")
+def sample_reviews():
+    return read_reviews(SAMPLE, "review", rating_column="rating")
+
+
+@pytest.fixture(scope="session")
+def sample_pipeline(sample_reviews) -> SentimentPipeline:
+    """A bag-of-embeddings model trained once on the sample data (about 2 seconds)."""
+    return SentimentPipeline(training=TrainingArguments(epochs=8, seed=0), verbose=False).fit(
+        sample_reviews.texts, sample_reviews.labels,
+        {"file": str(SAMPLE), "text_column": "review", "rating_column": "rating",
+         "rating_map": "1-2:negative,3:neutral,4-5:positive"})
+
+
+@pytest.fixture(scope="session")
+def sample_model_dir(sample_pipeline, tmp_path_factory) -> Path:
+    return sample_pipeline.save(tmp_path_factory.mktemp("models") / "sample")
+
+
+def cli_command() -> list[str]:
+    """The installed `customer-sentiment` script beside this Python, else `python -m customer_sentiment`."""
+    script = Path(sys.executable).parent / "customer-sentiment"
+    return [str(script)] if script.exists() else [sys.executable, "-m", "customer_sentiment"]
+
+
+def run_cli(*args: str, cwd: Path | None = None, timeout: int = 300, columns: int | None = None):
+    """Run `customer-sentiment ARGS` as a user would, in a fresh process; `columns` sets the terminal width."""
+    env = {**os.environ, "COLUMNS": str(columns)} if columns else None
+    return subprocess.run([*cli_command(), *map(str, args)], cwd=cwd, capture_output=True, text=True,
+                          timeout=timeout, env=env)
+
+
+def write_csv(path: Path, rows: list[dict]) -> Path:
+    pd.DataFrame(rows).to_csv(path, index=False)
+    return path

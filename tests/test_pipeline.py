@@ -1,0 +1,200 @@
+"""SentimentPipeline: the estimator contract, the model directory, and scoring files."""
+
+from __future__ import annotations
+
+import json
+import pickle
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from customer_sentiment import SentimentPipeline
+from customer_sentiment import saving
+from customer_sentiment.errors import CustomerSentimentError, NotFittedError
+from customer_sentiment.saving import ModelVersionWarning
+
+from .conftest import SAMPLE, TINY, tiny_training
+
+
+class RunsCode:
+    """Unpickling this writes a marker file: proof that code from a model file ran."""
+
+    def __init__(self, marker):
+        self.marker = str(marker)
+
+    def __reduce__(self):
+        return (open, (self.marker, "w"))
+
+
+# ------------------------------------------------------------------------ the estimator contract
+
+def test_predicting_before_fitting_says_to_fit():
+    with pytest.raises(NotFittedError, match=re.escape("not fitted yet; call fit(texts, labels) or SentimentPipeline.load(path)")):
+        SentimentPipeline().predict("great")
+
+
+def test_a_single_class_cannot_be_learned():
+    with pytest.raises(CustomerSentimentError, match=re.escape(
+            "The training data has one class ('positive') in 3 reviews; a classifier needs at least two classes.")):
+        SentimentPipeline(verbose=False).fit(["a", "b", "c"], ["positive"] * 3)
+
+
+def test_unknown_model_setting_lists_the_valid_ones():
+    with pytest.raises(CustomerSentimentError, match=re.escape(
+            "Unknown model setting hidden_size for bag_of_embeddings.v1; valid: embedding_dim, dropout.")):
+        SentimentPipeline(model_settings={"hidden_size": 3}, verbose=False).fit(["a", "b"], ["x", "y"])
+
+
+def test_single_string_in_single_result_out(sample_pipeline):
+    assert sample_pipeline.predict("Not bad at all, no problems so far.") == "positive"
+    assert sample_pipeline.predict("Stopped heating after two weeks. Avoid.") == "negative"
+    probabilities = sample_pipeline.predict_proba("great")
+    assert probabilities.shape == (3,) and abs(probabilities.sum() - 1) < 1e-12
+
+
+def test_the_sample_model_learns_something(sample_pipeline):
+    validation = sample_pipeline.metrics_["validation"]
+    majority = max(row["support"] for row in validation["per_class"].values()) / validation["reviews"]
+    assert validation["accuracy"] > majority + 0.1 and validation["macro_f1"] > 0.6
+
+
+def test_raw_html_is_cleaned_before_prediction(sample_pipeline):
+    raw = "Terrible product.<br /><br />It doesn&#039;t work as advertised."
+    np.testing.assert_array_equal(sample_pipeline.predict_proba(raw),
+                                  sample_pipeline.predict_proba("Terrible product. It doesn't work as advertised."))
+
+
+def test_evaluate_refuses_a_label_the_model_does_not_know(sample_pipeline, tmp_path):
+    from customer_sentiment import read_reviews
+
+    path = tmp_path / "topics.csv"
+    path.write_text("review,topic\ngood,positive\nlate parcel,delivery\n")
+    reviews = read_reviews(path, "review", label_column="topic")
+    with pytest.raises(CustomerSentimentError, match=re.escape(
+            f"{path}, line 3: label 'delivery' is not one the model knows (negative, neutral, positive).")):
+        sample_pipeline.evaluate(reviews)
+
+
+# ------------------------------------------------------------------------ the model directory
+
+def test_model_directory_holds_json_and_safetensors_only(sample_model_dir):
+    files = sorted(p.name for p in sample_model_dir.iterdir())
+    assert files == ["README.md", "config.json", "metrics.json", "model.safetensors", "tokenizer.json"]
+    for path in sample_model_dir.iterdir():
+        head = path.read_bytes()[:2]
+        assert head[:1] != b"\x80" and head != b"PK", f"{path.name} looks like a pickle"
+    config = json.loads((sample_model_dir / "config.json").read_text())
+    assert config["format"] == "customer-sentiment/model" and config["format_version"] == 1
+    assert config["architecture"] == "bag_of_embeddings.v1" and config["labels"] == ["negative", "neutral", "positive"]
+    assert config["data"]["fingerprint"].startswith("sha256:") and config["seed"] == 0
+    assert {"library_version", "training", "model_settings", "tokenizer"} <= set(config)
+    assert "validation" in json.loads((sample_model_dir / "metrics.json").read_text())
+
+
+def test_a_pickle_renamed_as_the_model_is_refused_and_never_runs(sample_model_dir, tmp_path):
+    marker = tmp_path / "code-ran"
+    payload = pickle.dumps(RunsCode(marker))
+    as_directory = tmp_path / "model.pkl"
+    as_directory.write_bytes(payload)
+    with pytest.raises(CustomerSentimentError, match="is a file, not a model directory; it looks like a pickle"):
+        SentimentPipeline.load(as_directory)
+    tampered = tmp_path / "tampered"
+    tampered.mkdir()
+    for path in sample_model_dir.iterdir():
+        (tampered / path.name).write_bytes(path.read_bytes())
+    (tampered / "model.safetensors").write_bytes(payload)
+    with pytest.raises(CustomerSentimentError, match=re.escape("model.safetensors is not a safetensors file; it looks like a pickle")):
+        SentimentPipeline.load(tampered)
+    assert not marker.exists()
+
+
+def test_unknown_format_version_is_refused(sample_model_dir, tmp_path):
+    copy = _copy(sample_model_dir, tmp_path / "future")
+    config = json.loads((copy / "config.json").read_text())
+    config["format_version"] = 2
+    (copy / "config.json").write_text(json.dumps(config))
+    with pytest.raises(CustomerSentimentError, match=re.escape("has model format version 2; this customer-sentiment")):
+        SentimentPipeline.load(copy)
+
+
+def test_another_library_version_warns(sample_model_dir, tmp_path):
+    copy = _copy(sample_model_dir, tmp_path / "old")
+    config = json.loads((copy / "config.json").read_text())
+    config["library_version"] = "0.0.1"
+    (copy / "config.json").write_text(json.dumps(config))
+    with pytest.warns(ModelVersionWarning, match="was saved by customer-sentiment 0.0.1"):
+        SentimentPipeline.load(copy)
+
+
+def test_a_crash_mid_save_leaves_no_model_and_keeps_the_old_one(sample_pipeline, tmp_path, monkeypatch):
+    def crash(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(saving, "save_file", crash)
+    with pytest.raises(OSError, match="disk full"):
+        sample_pipeline.save(tmp_path / "new")
+    assert list(tmp_path.iterdir()) == []
+    monkeypatch.undo()
+    sample_pipeline.save(tmp_path / "existing")
+    before = (tmp_path / "existing" / "model.safetensors").read_bytes()
+    monkeypatch.setattr(saving, "save_file", crash)
+    with pytest.raises(OSError):
+        sample_pipeline.save(tmp_path / "existing")
+    assert (tmp_path / "existing" / "model.safetensors").read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["existing"]
+
+
+def test_saving_over_something_that_is_not_a_model_is_refused(sample_pipeline, tmp_path):
+    (tmp_path / "notes.txt").write_text("keep me")
+    with pytest.raises(CustomerSentimentError, match="exists and is not a model directory"):
+        sample_pipeline.save(tmp_path / "notes.txt")
+    assert (tmp_path / "notes.txt").read_text() == "keep me"
+
+
+def _copy(source, target):
+    target.mkdir()
+    for path in source.iterdir():
+        (target / path.name).write_bytes(path.read_bytes())
+    return target
+
+
+# ------------------------------------------------------------------------ scoring files
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet", ".jsonl"])
+def test_predict_file_keeps_ids_order_and_adds_probabilities(sample_pipeline, tmp_path, suffix):
+    source = pd.read_csv(SAMPLE, dtype=str).head(300)
+    source.loc[5, "review"] = "<br />"
+    path = tmp_path / "in.csv"
+    source.to_csv(path, index=False)
+    output = tmp_path / f"scored{suffix}"
+    summary = sample_pipeline.predict_file(path, output, id_column="review_id", keep_columns=["product"],
+                                           chunk_rows=64)
+    scored = pd.read_parquet(output) if suffix == ".parquet" else pd.read_json(output, lines=True, dtype=False) \
+        if suffix == ".jsonl" else pd.read_csv(output, dtype={"review_id": str}, keep_default_na=False)
+    assert list(scored.columns) == ["review_id", "product", "predicted_label", "prob_negative", "prob_neutral", "prob_positive"]
+    assert scored["review_id"].tolist() == source["review_id"].tolist()
+    assert summary["rows"] == 300 and summary["empty_texts"] == 1
+    assert scored.loc[5, "predicted_label"] in ("", None) and pd.isna(pd.to_numeric(scored.loc[5, "prob_positive"]))
+    kept = scored.drop(index=5)
+    expected = sample_pipeline.predict_proba(source.drop(index=5)["review"].tolist())
+    np.testing.assert_allclose(kept[["prob_negative", "prob_neutral", "prob_positive"]].astype(float).to_numpy(),
+                               expected, rtol=1e-9, atol=1e-12)
+    assert kept["predicted_label"].tolist() == sample_pipeline.predict(source.drop(index=5)["review"].tolist())
+
+
+def test_predict_file_leaves_nothing_behind_on_bad_input(sample_pipeline, tmp_path):
+    path = tmp_path / "in.csv"
+    path.write_text("review_id,review\n1,good\n2,bad,extra\n")
+    with pytest.raises(CustomerSentimentError, match="line 3: expected 2 fields, found 3"):
+        sample_pipeline.predict_file(path, tmp_path / "out.csv", chunk_rows=1)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv"]
+
+
+def test_predict_file_checks_its_columns(sample_pipeline, tmp_path):
+    path = tmp_path / "in.csv"
+    path.write_text("id,text\n1,good\n")
+    with pytest.raises(CustomerSentimentError, match=re.escape("Column 'review' not found in")):
+        sample_pipeline.predict_file(path, tmp_path / "out.csv")
+    assert sample_pipeline.predict_file(path, tmp_path / "out.csv", text_column="text")["rows"] == 1
