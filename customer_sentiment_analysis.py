@@ -23,8 +23,7 @@ train, test = reviews.subset(train_rows), reviews.subset(test_rows)
 #    word n-grams, trained with AdamW and a linear learning-rate decay; 10% of the training reviews
 #    are kept aside to stop early when macro-F1 stops improving. Same seed, same model.
 pipeline = SentimentPipeline(model="bag_of_embeddings.v1", training=TrainingArguments(epochs=10, seed=0))
-pipeline.fit(train.texts, train.labels, data_info={"file": "sample_reviews.csv", "text_column": "review",
-                                                  "rating_column": "rating", "rating_map": "1-2:negative,3:neutral,4-5:positive"})
+pipeline.fit(train.texts, train.labels, data_info=train.info)      # data_info: recorded in config.json
 
 # 4. Evaluate on the held-out reviews: accuracy, macro-F1 (every class counts the same), per class.
 metrics = pipeline.evaluate(test)

@@ -42,9 +42,7 @@ def sample_reviews():
 def sample_pipeline(sample_reviews) -> SentimentPipeline:
     """A bag-of-embeddings model trained once on the sample data (about 2 seconds)."""
     return SentimentPipeline(training=TrainingArguments(epochs=8, seed=0), verbose=False).fit(
-        sample_reviews.texts, sample_reviews.labels,
-        {"file": str(SAMPLE), "text_column": "review", "rating_column": "rating",
-         "rating_map": "1-2:negative,3:neutral,4-5:positive"})
+        sample_reviews.texts, sample_reviews.labels, sample_reviews.info)
 
 
 @pytest.fixture(scope="session")

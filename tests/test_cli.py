@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import pickle
 import shutil
 import subprocess
@@ -61,10 +62,14 @@ def test_evaluate_predict_report(trained):
     assert "Most negative reviews" in done.stdout and "ChefPro Air Fryer" in done.stdout
 
 
-def test_same_seed_gives_byte_identical_weights(trained, tmp_path):
+def test_same_seed_gives_identical_weights_byte_for_byte(trained, tmp_path):
+    from safetensors.torch import load_file
+
     folder, _ = trained
     done = run_cli("train", SAMPLE, "--rating-column", "rating", "--output", tmp_path / "again", "--epochs", "6", "-q")
     assert done.returncode == 0, done.stderr
+    first, again = load_file(folder / "model" / "model.safetensors"), load_file(tmp_path / "again" / "model.safetensors")
+    assert first.keys() == again.keys() and all(first[k].equal(again[k]) for k in first)
     assert (tmp_path / "again" / "model.safetensors").read_bytes() == (folder / "model" / "model.safetensors").read_bytes()
 
 
@@ -78,6 +83,18 @@ def test_help_states_defaults():
         assert expected in text, expected
     for command in ("evaluate", "predict", "report", "models"):
         assert run_cli(command, "--help").returncode == 0
+
+
+def test_set_overrides_settings_and_rejects_unknown_keys(tmp_path):
+    done = run_cli("train", SAMPLE, "--rating-column", "rating", "--output", tmp_path / "model", "-q", "--epochs", "1",
+                   "--set", "model.embedding_dim=8", "--set", "tokenizer.ngram_max=2", "--set", "training.schedule=cosine")
+    assert done.returncode == 0, done.stderr
+    config = json.loads((tmp_path / "model" / "config.json").read_text())
+    assert config["model_settings"]["embedding_dim"] == 8 and config["tokenizer"]["settings"]["ngram_max"] == 2
+    assert config["training"]["schedule"] == "cosine" and config["training"]["epochs"] == 1
+    done = run_cli("train", SAMPLE, "--rating-column", "rating", "--output", tmp_path / "other", "--set", "training.lr=1")
+    assert_user_error(done, "Unknown setting training.lr; valid: epochs, batch_size, learning_rate")
+    assert not (tmp_path / "other").exists()
 
 
 def test_models_lists_the_architectures():
@@ -114,7 +131,7 @@ TRAIN_CASES = {
     "malformed row": (b"review,rating\ngood,5\nbad, really,1\n", ["line 3: expected 2 fields, found 3"]),
     "rating outside the map": (b"review,rating\ngood,5\nodd,9\n",
                                ["line 3: rating 9 in column 'rating' is outside the rating map", "--rating-map"]),
-    "single class": (b"review,rating\ngood,5\ngreat,4\n", ["one class ('positive') in 2 reviews"]),
+    "single class": (b"review,rating\ngood,5\ngreat,4\n", ["has one class ('positive') in 2 reviews"]),
 }
 
 
@@ -123,9 +140,7 @@ def test_bad_training_input_fails_in_one_line_and_writes_nothing(tmp_path, case)
     content, fragments = TRAIN_CASES[case]
     data = bad_file(tmp_path, "reviews.csv", content)
     done = run_cli("train", data, "--rating-column", "rating", "--output", tmp_path / "model")
-    assert_user_error(done, *fragments)
-    if case != "empty file":
-        assert "reviews.csv" in done.stderr
+    assert_user_error(done, "reviews.csv", *fragments)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["reviews.csv"]
 
 
@@ -146,12 +161,69 @@ def test_malformed_row_while_scoring_leaves_no_output(trained, tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["new.csv"]
 
 
-def test_a_pickle_given_as_the_model_is_refused(tmp_path):
+class TouchesAFile:
+    """Unpickled in any process, this creates `marker`: proof that code from the model file ran."""
+
+    def __init__(self, marker):
+        self.marker = str(marker)
+
+    def __reduce__(self):
+        return (os.system, (f"touch {self.marker}",))
+
+
+def test_a_pickle_given_as_the_model_is_refused_and_never_runs(trained, tmp_path):
+    folder, _ = trained
     marker = tmp_path / "code-ran"
-    model = bad_file(tmp_path, "model.pkl", pickle.dumps(eval("open"), protocol=4))   # noqa: S307 - a harmless pickle
+    payload = pickle.dumps(TouchesAFile(marker))
+    model = bad_file(tmp_path, "model.pkl", payload)
     done = run_cli("predict", model, SAMPLE, "--output", tmp_path / "scored.csv")
     assert_user_error(done, "is a file, not a model directory", "pickle")
+    tampered = shutil.copytree(folder / "model", tmp_path / "tampered")
+    (tampered / "model.safetensors").write_bytes(payload)
+    done = run_cli("predict", tampered, SAMPLE, "--output", tmp_path / "scored.csv")
+    assert_user_error(done, "model.safetensors is not a safetensors file", "pickle")
     assert not marker.exists() and not (tmp_path / "scored.csv").exists()
+    pickle.loads(payload)                    # the payload is live: unpickling it does create the marker
+    assert marker.exists()
+
+
+def test_outputs_are_checked_before_the_work(trained, tmp_path):
+    folder, _ = trained
+    (tmp_path / "notes.txt").write_text("keep me")
+    done = run_cli("train", SAMPLE, "--rating-column", "rating", "--output", tmp_path / "notes.txt")
+    assert_user_error(done, "exists and is not a model directory")
+    assert "epoch" not in done.stderr and (tmp_path / "notes.txt").read_text() == "keep me"
+    done = run_cli("predict", folder / "model", SAMPLE, "--output", tmp_path / "missing" / "scored.csv")
+    assert_user_error(done, "the folder", "does not exist")
+    done = run_cli("predict", folder / "model", SAMPLE, "--output", tmp_path / "scored.xlsx")
+    assert_user_error(done, "expected a name ending in")
+    copy = shutil.copy(SAMPLE, tmp_path / "reviews.csv")
+    done = run_cli("predict", folder / "model", copy, "--output", copy)
+    assert_user_error(done, "is the input file")
+    done = run_cli("evaluate", folder / "model", SAMPLE, "--json", tmp_path / "missing" / "m.json")
+    assert_user_error(done, "does not exist")
+    assert "Evaluation" not in done.stdout
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt", "reviews.csv"]
+
+
+@pytest.mark.parametrize("args, fragment", [
+    (["--set", "model.embedding_dim=abc"], "The model setting embedding_dim is 'abc'; expected an integer"),
+    (["--set", "training.epochs=abc"], "Training setting epochs is 'abc'; expected an integer"),
+    (["--encoding", "bogus"], "Unknown encoding 'bogus'"),
+    (["--rating-map", "1..2:negative"], "is not of the form LOW-HIGH:LABEL"),
+    (["--validation-fraction", "0.9999"], "leaves 0 to train on"),
+])
+def test_bad_settings_fail_in_one_line(tmp_path, args, fragment):
+    done = run_cli("train", SAMPLE, "--rating-column", "rating", "--output", tmp_path / "model", "-q", *args)
+    assert_user_error(done, fragment)
+    assert not (tmp_path / "model").exists()
+
+
+def test_evaluating_a_file_without_text(trained, tmp_path):
+    folder, _ = trained
+    data = bad_file(tmp_path, "empty.csv", b"review,rating\n,5\n<br />,1\n")
+    done = run_cli("evaluate", folder / "model", data)
+    assert_user_error(done, "None of the 2 rows", "empty review text: 2")
 
 
 def test_missing_label_options_say_what_to_pass(tmp_path):

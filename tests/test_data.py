@@ -37,7 +37,8 @@ def write(path: Path, rows=ROWS) -> Path:
 @pytest.mark.parametrize("name", ["r.csv", "r.tsv", "r.jsonl", "r.parquet", "r.csv.gz"])
 def test_every_format_reads_the_same_reviews(tmp_path, name):
     reviews = read_reviews(write(tmp_path / name), "review", rating_column="stars")
-    assert reviews.texts == ["Great & cheap works!", "Broke after a week", "It's fine"]
+    assert reviews.texts == [row["review"] for row in ROWS]                # as written; the pipeline cleans
+    assert clean_texts(reviews.texts).to_pylist() == ["Great & cheap works!", "Broke after a week", "It's fine"]
     assert reviews.labels == ["positive", "negative", "neutral"]
     assert reviews.rows_read == 3 and reviews.skipped == {}
 
@@ -189,3 +190,75 @@ def test_split_is_stratified_and_repeatable():
     assert len(held_out) == 25 and sorted(np.concatenate([train, held_out])) == list(range(100))
     assert sum(labels[i] == "b" for i in held_out) == 5
     assert split_indices(labels, 0.25, seed=3)[1].tolist() == held_out.tolist()
+
+
+# ------------------------------------------------------------------------------ more bad input
+
+def test_repeated_column_names_are_refused(tmp_path):
+    path = tmp_path / "r.csv"
+    path.write_text("review,rating,review\ngood,5,x\n")
+    with pytest.raises(CustomerSentimentError, match=re.escape(f"{path} has more than one column named 'review'")):
+        read_table(path)
+
+
+def test_compressed_files_get_line_numbers_too(tmp_path):
+    import gzip
+
+    path = tmp_path / "r.csv.gz"
+    with gzip.open(path, "wt") as handle:
+        handle.write("review,stars\nok,4\nbad,row,3\n")
+    with pytest.raises(CustomerSentimentError, match=re.escape(f"{path}, line 3: expected 2 fields, found 3")):
+        read_table(path)
+    with gzip.open(path, "wt") as handle:
+        handle.write("review,stars\nok,4\nodd,7\n")
+    with pytest.raises(CustomerSentimentError, match=re.escape("line 3: rating 7")):
+        read_reviews(path, "review", rating_column="stars")
+
+
+def test_tsv_has_no_quoting(tmp_path):
+    path = tmp_path / "r.tsv"
+    path.write_text('review\tstars\n"Best" fryer\t5\nbad\trow\t1\n')
+    with pytest.raises(CustomerSentimentError, match=re.escape(f"{path}, line 3: expected 2 fields, found 3. Remove the extra tabs")):
+        read_table(path)
+    path.write_text('review\tstars\n"Best" fryer\t5\n')
+    assert read_table(path)["review"].tolist() == ['"Best" fryer']
+
+
+def test_json_lines_keep_integer_labels_and_ignore_a_bom(tmp_path):
+    path = tmp_path / "r.jsonl"
+    path.write_bytes(b'\xef\xbb\xbf{"review": "good", "label": 1}\n{"review": "bad", "label": 0}\n'
+                     b'{"review": "meh", "label": null}\n')
+    reviews = read_reviews(path, "review", label_column="label")
+    assert reviews.labels == ["1", "0"] and reviews.skipped == {"no label": 1}
+
+
+def test_a_json_line_that_is_not_an_object(tmp_path):
+    path = tmp_path / "r.jsonl"
+    path.write_text('{"review": "ok"}\n5\n')
+    with pytest.raises(CustomerSentimentError, match=re.escape(f"{path}, line 2: expected a JSON object, found int")):
+        read_table(path)
+
+
+def test_unknown_encoding(tmp_path):
+    with pytest.raises(CustomerSentimentError, match=re.escape("Unknown encoding 'bogus'")):
+        read_table(write(tmp_path / "r.csv"), encoding="bogus")
+
+
+def test_rating_map_numbers_must_be_numbers():
+    with pytest.raises(CustomerSentimentError, match="is not of the form"):
+        RatingMap.parse("1..2:negative")
+
+
+def test_a_file_with_no_usable_row(tmp_path):
+    path = tmp_path / "r.csv"
+    path.write_text("review,stars\n<br />,5\n,4\n")
+    with pytest.raises(CustomerSentimentError, match=re.escape(
+            f"None of the 2 rows of {path} has both a review text and a label (empty review text: 2)")):
+        read_reviews(path, "review", rating_column="stars")
+
+
+def test_a_split_needs_rows_on_both_sides():
+    with pytest.raises(CustomerSentimentError, match=re.escape("Holding out 0.9 of 8 reviews leaves 0 to train on")):
+        split_indices(["a", "b"] * 4, 0.9, seed=0)
+    train, held_out = split_indices(["a", "b", "c"] * 3 + ["a"], 0.2, seed=0)   # 2 held out < 3 classes: unstratified
+    assert len(train) == 8 and len(held_out) == 2

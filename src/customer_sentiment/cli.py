@@ -44,6 +44,9 @@ def user_errors(command):
         except CustomerSentimentError as error:
             console.print(Text("error: ", style="bold red") + Text(str(error)))
             raise typer.Exit(1) from None
+        except OSError as error:            # a file system problem the checks above did not foresee
+            console.print(Text("error: ", style="bold red") + Text(f"{error}. Check the path and its permissions."))
+            raise typer.Exit(1) from None
         except KeyboardInterrupt:
             console.print(Text("interrupted; no output was written", style="bold red"))
             raise typer.Exit(130) from None
@@ -113,11 +116,13 @@ def train(
 ):
     """Train a model on labelled reviews and save it as a directory (safetensors + JSON)."""
     from .pipeline import SentimentPipeline
+    from .saving import check_model_output
     from .training_args import TrainingArguments
 
     if not label_column and not rating_column:
         raise CustomerSentimentError("Say where the labels are: pass --label-column COL (labels) or "
                                      "--rating-column COL (star ratings, mapped by --rating-map).")
+    check_model_output(output)
     mapping = _rating_map(rating_map, binary) if rating_column else None
     reviews = read_reviews(data, text_column, label_column, rating_column, mapping, encoding)
     display.print_skipped(str(data), reviews.rows_read, len(reviews), reviews.skipped, console)
@@ -128,11 +133,8 @@ def train(
     training = TrainingArguments(**{**sections["training"], **{k: v for k, v in flags.items() if v is not None}})
     counts = {label: reviews.labels.count(label) for label in sorted(set(reviews.labels))}
     console.print("Labels: " + ", ".join(f"{label} {count:,}" for label, count in counts.items()))
-    data_info = {"file": str(data), "text_column": text_column, "label_column": label_column,
-                 "rating_column": rating_column, "rating_map": str(mapping) if mapping else None,
-                 "rows_read": reviews.rows_read, "skipped": reviews.skipped}
     pipeline = SentimentPipeline(model, sections["model"], sections["tokenizer"], training, verbose=not quiet)
-    pipeline.fit(reviews.texts, reviews.labels, data_info)
+    pipeline.fit(reviews.texts, reviews.labels, reviews.info)
     if "validation" in pipeline.metrics_:
         display.print_metrics(pipeline.metrics_["validation"], "Validation", display.stdout)
     path = pipeline.save(output)
@@ -171,7 +173,9 @@ def evaluate(
     text_column: TextColumn = None,
     label_column: LabelColumn = None,
     rating_column: RatingColumn = None,
-    rating_map: RatingMapOption = None,
+    rating_map: Annotated[Optional[str], typer.Option(
+        "--rating-map", help="Ratings to labels as inclusive ranges; 'skip' drops a range.",
+        show_default="the model's rating map")] = None,
     json_path: Annotated[Optional[Path], typer.Option("--json", help="Also write the metrics as JSON here.")] = None,
     encoding: Encoding = "utf-8",
 ):
@@ -179,14 +183,16 @@ def evaluate(
 
     Columns and rating map default to those the model was trained with.
     """
-    from .files import write_json
+    from .files import check_output_path, write_json
     from .pipeline import SentimentPipeline
 
+    if json_path:
+        check_output_path(json_path)
     pipeline = SentimentPipeline.load(model_dir)
     trained = pipeline.config_.get("data", {})
     if not label_column and not rating_column:
         label_column, rating_column = trained.get("label_column"), trained.get("rating_column")
-        rating_map = rating_map or trained.get("rating_map")
+    rating_map = rating_map or trained.get("rating_map")            # the model's own map by default
     mapping = RatingMap.parse(rating_map) if rating_column and rating_map else None
     reviews = read_reviews(data, text_column or trained.get("text_column") or "review", label_column,
                            rating_column, mapping, encoding)
@@ -210,7 +216,7 @@ def predict(
     text_column: TextColumn = None,
     id_column: Annotated[Optional[str], typer.Option(help="Column identifying each review; checked and put first.")] = None,
     keep_columns: Annotated[Optional[str], typer.Option(help="Comma-separated input columns to keep.", show_default="all")] = None,
-    chunk_rows: Annotated[int, typer.Option(help="Rows read and scored at a time (bounds memory).")] = 50_000,
+    chunk_rows: Annotated[int, typer.Option(min=1, help="Rows read and scored at a time (bounds memory).")] = 50_000,
     encoding: Encoding = "utf-8",
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")] = False,
 ):
@@ -241,14 +247,16 @@ def report(
                                                        show_default="review or text, if present")] = None,
     negative_label: Annotated[str, typer.Option(help="The label to track (complaints).")] = "negative",
     period: Annotated[str, typer.Option(help="month, quarter or week.")] = "month",
-    top: Annotated[int, typer.Option(help="How many groups with the most negative reviews to show.")] = 5,
-    examples: Annotated[int, typer.Option(help="Example reviews per group.")] = 3,
+    top: Annotated[int, typer.Option(min=1, help="How many groups with the most negative reviews to show.")] = 5,
+    examples: Annotated[int, typer.Option(min=0, help="Example reviews per group.")] = 3,
     json_path: Annotated[Optional[Path], typer.Option("--json", help="Also write the summary as JSON here.")] = None,
 ):
     """Summarize scored reviews for a product manager: shares by product and period, top complaints."""
-    from .files import write_json
+    from .files import check_output_path, write_json
     from .insights import summarize
 
+    if json_path:
+        check_output_path(json_path)
     frame = read_table(scored_file)
     if text_column is None:
         text_column = next((c for c in ("review", "text") if c in frame.columns), None)

@@ -7,10 +7,15 @@ missing label) are skipped and counted in `Reviews.skipped`, never dropped silen
 
 from __future__ import annotations
 
+import bz2
+import codecs
 import csv
+import gzip
 import hashlib
 import html
+import io
 import json
+import lzma
 import math
 import re
 from collections.abc import Iterable, Iterator, Sequence
@@ -61,8 +66,7 @@ def read_table(path: str | Path, encoding: str = "utf-8") -> pd.DataFrame:
 
     The index is the 0-based data row; `row_location` turns it into a line number for messages.
     """
-    chunks = list(iter_table_chunks(path, chunk_rows=None, encoding=encoding))
-    return chunks[0] if len(chunks) == 1 else pd.concat(chunks)
+    return next(iter_table_chunks(path, chunk_rows=None, encoding=encoding))
 
 
 def iter_table_chunks(path: str | Path, chunk_rows: int | None = 50_000,
@@ -70,10 +74,11 @@ def iter_table_chunks(path: str | Path, chunk_rows: int | None = 50_000,
     """Stream a review file in chunks of `chunk_rows` rows (None: one chunk), with bounded memory.
 
     Each chunk's index continues the row numbering of the file. Raises a `CustomerSentimentError`
-    for a missing, empty, header-only, non-UTF-8 or malformed file.
+    for a missing, empty, header-only, non-UTF-8 or malformed file, or repeated column names.
     """
     path = Path(path)
     fmt = file_format(path)
+    check_encoding(encoding)
     if not path.is_file():
         raise CustomerSentimentError(f"Cannot read {path}: no such file. Check the path.")
     if path.stat().st_size == 0:
@@ -83,29 +88,72 @@ def iter_table_chunks(path: str | Path, chunk_rows: int | None = 50_000,
     rows = 0
     try:
         for chunk in readers[fmt](path, fmt, chunk_rows, encoding):
+            _check_unique_columns(path, list(chunk.columns))
             chunk.index = pd.RangeIndex(rows, rows + len(chunk))
             rows += len(chunk)
             if len(chunk):
                 yield chunk
-    except UnicodeDecodeError as error:
+    except UnicodeError as error:
         raise _encoding_error(path, encoding, error) from None
-    except (pa.ArrowInvalid, OSError) as error:
+    except (pa.ArrowException, OSError, EOFError) as error:
         raise _arrow_error(path, fmt, encoding, error) from None
     if rows == 0:
         raise CustomerSentimentError(
             f"{path} has a header but no rows: expected at least one review. Check that the export is complete.")
 
 
+def check_encoding(encoding: str) -> None:
+    try:
+        codecs.lookup(encoding)
+    except LookupError:
+        raise CustomerSentimentError(
+            f"Unknown encoding {encoding!r}; pass --encoding with a Python codec name such as utf-8 or latin-1.") from None
+
+
+def _check_unique_columns(path: Path, names: list) -> None:
+    repeated = sorted({str(name) for name in names if names.count(name) > 1})
+    if repeated:
+        raise CustomerSentimentError(
+            f"{path} has more than one column named {', '.join(map(repr, repeated))}; expected unique column "
+            f"names. Rename the repeated columns in the header.")
+
+
 def _csv_chunks(path: Path, fmt: str, chunk_rows: int | None, encoding: str) -> Iterator[pd.DataFrame]:
     # Arrow's reader is strict (a row with too few or too many fields is an error, which pandas
     # would pad silently) and keeps every cell a string as written: ids like 00123 keep their zeros.
-    parse = pa_csv.ParseOptions(delimiter="," if fmt == "csv" else "\t", newlines_in_values=True)
-    read = pa_csv.ReadOptions(encoding=encoding, block_size=1 << 22)
-    names = pa_csv.open_csv(path, read_options=read, parse_options=parse).schema.names
+    # TSV has no quoting: a " is text, and a field cannot hold a tab or a line break.
+    names = next((fields for _, fields in _records(path, fmt, encoding, errors="strict")), [])
+    _check_unique_columns(path, names)
+    parse = (pa_csv.ParseOptions(delimiter=",", newlines_in_values=True) if fmt == "csv"
+             else pa_csv.ParseOptions(delimiter="\t", quote_char=False))
     convert = pa_csv.ConvertOptions(column_types={name: pa.string() for name in names},
                                     strings_can_be_null=False, quoted_strings_can_be_null=False)
-    reader = pa_csv.open_csv(path, read_options=read, parse_options=parse, convert_options=convert)
+    reader = pa_csv.open_csv(path, read_options=pa_csv.ReadOptions(encoding=encoding, block_size=1 << 22),
+                             parse_options=parse, convert_options=convert)
     yield from _rechunk(reader, reader.schema, chunk_rows)
+
+
+def _jsonl_chunks(path: Path, fmt: str, chunk_rows: int | None, encoding: str) -> Iterator[pd.DataFrame]:
+    # Arrow-backed columns keep integers integers when a value is missing (no 1 -> 1.0).
+    options = dict(lines=True, dtype=False, dtype_backend="pyarrow", encoding=_bom_tolerant(encoding),
+                   encoding_errors="strict")
+    try:
+        if chunk_rows is None:
+            yield pd.read_json(path, **options)
+            return
+        with pd.read_json(path, chunksize=chunk_rows, **options) as reader:
+            yield from reader
+    except (ValueError, TypeError) as error:
+        if isinstance(error, UnicodeError):
+            raise
+        raise _jsonl_error(path, encoding) from None
+
+
+def _parquet_chunks(path: Path, fmt: str, chunk_rows: int | None, encoding: str) -> Iterator[pd.DataFrame]:
+    parquet = pq.ParquetFile(path)
+    batches = [parquet.read()] if chunk_rows is None else parquet.iter_batches(batch_size=chunk_rows)
+    for batch in batches:
+        yield batch.to_pandas(types_mapper=pd.ArrowDtype)
 
 
 def _rechunk(batches, schema: pa.Schema, chunk_rows: int | None) -> Iterator[pd.DataFrame]:
@@ -124,6 +172,40 @@ def _rechunk(batches, schema: pa.Schema, chunk_rows: int | None) -> Iterator[pd.
         yield pa.Table.from_batches(pending, schema=schema).to_pandas()
 
 
+def _bom_tolerant(encoding: str) -> str:
+    return "utf-8-sig" if codecs.lookup(encoding).name == "utf-8" else encoding
+
+
+def _open_text(path: Path, encoding: str, errors: str = "replace") -> io.TextIOBase:
+    """A (possibly compressed) text file, with line ends as written for the csv module."""
+    return io.TextIOWrapper(_open_binary(path), encoding=_bom_tolerant(encoding), errors=errors, newline="")
+
+
+def _open_binary(path: Path):
+    openers = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}
+    suffix = path.suffix.lower()
+    if suffix in openers:
+        return openers[suffix](path, "rb")
+    if suffix == ".zst":
+        return pa.input_stream(str(path), compression="zstd")
+    return open(path, "rb")
+
+
+def _records(path: Path, fmt: str, encoding: str, errors: str = "replace") -> Iterator[tuple[int, object]]:
+    """(first line, record) of each non-blank record: CSV/TSV fields (the header first) or a JSON line."""
+    with _open_text(path, encoding, errors) as handle:
+        if fmt == "jsonl":
+            yield from ((number, line) for number, line in enumerate(handle, start=1) if line.strip())
+            return
+        dialect = {"delimiter": ","} if fmt == "csv" else {"delimiter": "\t", "quoting": csv.QUOTE_NONE}
+        reader = csv.reader(handle, **dialect)
+        start = 1
+        for fields in reader:
+            if fields:                                   # Arrow skips blank lines too
+                yield start, fields
+            start = reader.line_num + 1
+
+
 def _arrow_error(path: Path, fmt: str, encoding: str, error: Exception) -> CustomerSentimentError:
     message = str(error)
     if fmt == "parquet":
@@ -139,87 +221,57 @@ def _arrow_error(path: Path, fmt: str, encoding: str, error: Exception) -> Custo
     return CustomerSentimentError(f"Cannot read {path}: {message}. Check the file, or export it again.")
 
 
-def _jsonl_chunks(path: Path, fmt: str, chunk_rows: int | None, encoding: str) -> Iterator[pd.DataFrame]:
-    try:
-        if chunk_rows is None:
-            yield pd.read_json(path, lines=True, dtype=False, encoding=encoding, encoding_errors="strict")
-            return
-        with pd.read_json(path, lines=True, dtype=False, chunksize=chunk_rows, encoding=encoding,
-                          encoding_errors="strict") as reader:
-            yield from reader
-    except ValueError as error:
-        if isinstance(error, UnicodeDecodeError):
-            raise
-        raise _jsonl_error(path, encoding) from None
-
-
-def _parquet_chunks(path: Path, fmt: str, chunk_rows: int | None, encoding: str) -> Iterator[pd.DataFrame]:
-    parquet = pq.ParquetFile(path)
-    if chunk_rows is None:
-        yield parquet.read().to_pandas()
-        return
-    for batch in parquet.iter_batches(batch_size=chunk_rows):
-        yield batch.to_pandas()
-
-
 def _encoding_error(path: Path, encoding: str, error: Exception) -> CustomerSentimentError:
-    with open(path, "rb") as handle:
+    with _open_binary(path) as handle:
         for number, raw in enumerate(handle, start=1):
             try:
-                raw.decode(encoding)
+                raw.decode(_bom_tolerant(encoding) if number == 1 else encoding)
             except UnicodeDecodeError as bad:
                 byte = raw[bad.start:bad.start + 1].hex()
                 return CustomerSentimentError(
                     f"{path}, line {number}, byte {bad.start + 1}: 0x{byte} is not valid {encoding}. "
                     f"Save the file as UTF-8, or pass --encoding with the file's encoding (e.g. latin-1).")
-    return CustomerSentimentError(f"{path} is not valid {encoding} ({error}). Save the file as UTF-8.")
+    return CustomerSentimentError(f"{path} is not valid {encoding} ({error}). Save the file as UTF-8, or pass "
+                                  f"--encoding with the file's encoding.")
 
 
 def _malformed_error(path: Path, fmt: str, encoding: str, error: Exception) -> CustomerSentimentError:
-    delimiter = "," if fmt == "csv" else "\t"
-    with open(path, newline="", encoding=encoding) as handle:
-        reader = csv.reader(handle, delimiter=delimiter)
-        header = next(reader, [])
-        start = reader.line_num + 1
-        for fields in reader:
-            if fields and len(fields) != len(header):
-                return CustomerSentimentError(
-                    f"{path}, line {start}: expected {len(header)} fields, found {len(fields)}. Put quotes "
-                    f"around fields that contain {'a comma' if fmt == 'csv' else 'a tab'} or fix the row.")
-            start = reader.line_num + 1
+    records = _records(path, fmt, encoding)
+    _, header = next(records, (1, []))
+    for line, fields in records:
+        if len(fields) != len(header):
+            fix = ("Put quotes around fields that contain a comma, or fix the row." if fmt == "csv" else
+                   "Remove the extra tabs (TSV fields cannot hold tabs or line breaks), or fix the row.")
+            return CustomerSentimentError(
+                f"{path}, line {line}: expected {len(header)} fields, found {len(fields)}. {fix}")
     return CustomerSentimentError(f"{path} is not well-formed {fmt.upper()}: {error}. Fix the row or export again.")
 
 
 def _jsonl_error(path: Path, encoding: str) -> CustomerSentimentError:
-    with open(path, encoding=encoding) as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                value = json.loads(line)
-            except json.JSONDecodeError as bad:
-                return CustomerSentimentError(
-                    f"{path}, line {number}, column {bad.colno}: expected a JSON object, {bad.msg.lower()}. "
-                    f"Write one JSON object per line.")
-            if not isinstance(value, dict):
-                return CustomerSentimentError(
-                    f"{path}, line {number}: expected a JSON object, found {type(value).__name__}. "
-                    f"Write one JSON object per line.")
+    for number, line in _records(path, "jsonl", encoding):
+        try:
+            value = json.loads(line)
+        except json.JSONDecodeError as bad:
+            return CustomerSentimentError(
+                f"{path}, line {number}, column {bad.colno}: expected a JSON object, {bad.msg.lower()}. "
+                f"Write one JSON object per line.")
+        if not isinstance(value, dict):
+            return CustomerSentimentError(
+                f"{path}, line {number}: expected a JSON object, found {type(value).__name__}. "
+                f"Write one JSON object per line.")
     return CustomerSentimentError(f"{path} is not valid JSON Lines. Write one JSON object per line.")
 
 
 def estimate_rows(path: str | Path) -> int | None:
-    """Rows in a file, for a progress bar: exact for Parquet, line count for text files (cheap)."""
+    """Rows in a file, for a progress bar: exact for Parquet, a line count for text files (cheap)."""
     path = Path(path)
     try:
         if file_format(path) == "parquet":
             return pq.ParquetFile(path).metadata.num_rows
-        if path.name.lower().endswith(COMPRESSIONS):
-            return None
-        with open(path, "rb") as handle:
+        with _open_binary(path) as handle:
             lines = sum(block.count(b"\n") for block in iter(lambda: handle.read(1 << 20), b""))
         return max(lines - (1 if file_format(path) != "jsonl" else 0), 1)
-    except (OSError, pa.ArrowInvalid):
+    except (OSError, EOFError, pa.ArrowException):
         return None
 
 
@@ -228,25 +280,15 @@ def row_location(path: str | Path, row: int, encoding: str = "utf-8") -> str:
 
     A CSV record can span lines (a quoted review with line breaks), so the file is read again.
     """
+    path = Path(path)
     fmt = file_format(path)
-    if fmt == "parquet":
-        return f"row {row + 1}"
-    with open(path, newline="" if fmt != "jsonl" else None, encoding=encoding, errors="replace") as handle:
-        if fmt == "jsonl":
-            non_blank = (number for number, line in enumerate(handle, start=1) if line.strip())
-            for index, number in enumerate(non_blank):
-                if index == row:
-                    return f"line {number}"
-            return f"row {row + 1}"
-        reader = csv.reader(handle, delimiter="," if fmt == "csv" else "\t")
-        next(reader, None)
-        start, index = reader.line_num + 1, 0
-        for fields in reader:
-            if fields:                      # pandas skips blank lines too
-                if index == row:
-                    return f"line {start}"
-                index += 1
-            start = reader.line_num + 1
+    if fmt != "parquet":
+        records = _records(path, fmt, encoding)
+        if fmt != "jsonl":
+            next(records, None)                          # the header
+        for index, (line, _) in enumerate(records):
+            if index == row:
+                return f"line {line}"
     return f"row {row + 1}"
 
 
@@ -281,7 +323,8 @@ class RatingMap:
     def parse(cls, spec: str) -> RatingMap:
         rules = []
         for part in filter(None, (p.strip() for p in spec.split(","))):
-            match = re.fullmatch(r"(-?[\d.]+)(?:\s*-\s*(-?[\d.]+))?\s*:\s*(.+)", part)
+            number = r"(-?\d+(?:\.\d+)?)"
+            match = re.fullmatch(rf"{number}(?:\s*-\s*{number})?\s*:\s*(.+)", part)
             if not match:
                 raise CustomerSentimentError(
                     f"Rating map rule '{part}' is not of the form LOW-HIGH:LABEL or VALUE:LABEL; "
@@ -329,16 +372,20 @@ def clean_texts(texts: Iterable[object]) -> pa.Array:
 def _as_text(value: object) -> str:
     if isinstance(value, str):
         return html.unescape(value) if "&" in value else value
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return ""
-    return html.unescape(str(value))
+    return "" if is_missing(value) else html.unescape(str(value))
+
+
+def is_missing(value: object) -> bool:
+    """None, NaN or pandas' NA: a cell with no value."""
+    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
 
 
 # ----------------------------------------------------------------------------- reviews
 
 @dataclass
 class Reviews:
-    """Cleaned review texts with their labels (if any), the rows they came from, and what was skipped."""
+    """Review texts as written (the pipeline cleans them), their labels (if any), the rows they came
+    from, and what was skipped."""
 
     texts: list[str]
     labels: list[str] | None
@@ -346,9 +393,15 @@ class Reviews:
     source: str
     rows_read: int
     skipped: dict[str, int] = field(default_factory=dict)
+    columns: dict = field(default_factory=dict)   # text_column, label_column, rating_column, rating_map
 
     def __len__(self) -> int:
         return len(self.texts)
+
+    @property
+    def info(self) -> dict:
+        """Where these reviews came from, as a model's config.json records it."""
+        return {"file": self.source, **self.columns, "rows_read": self.rows_read, "skipped": self.skipped}
 
     def location(self, i: int) -> str:
         """'reviews.csv, line 17' for the i-th kept review, for error messages."""
@@ -362,7 +415,7 @@ class Reviews:
         indices = np.asarray(indices, dtype=np.int64)
         return Reviews([self.texts[i] for i in indices],
                        None if self.labels is None else [self.labels[i] for i in indices],
-                       self.frame.iloc[indices], self.source, len(indices), {})
+                       self.frame.iloc[indices], self.source, len(indices), {}, self.columns)
 
 
 def read_reviews(path: str | Path, text_column: str, label_column: str | None = None,
@@ -400,15 +453,21 @@ def read_reviews(path: str | Path, text_column: str, label_column: str | None = 
         _count(skipped, "rating skipped by the rating map", dropped)
         keep &= ~dropped & np.array([label != "" for label in labels])
 
-    texts = clean_texts(frame[text_column]).to_pylist()
-    empty = np.array([not text for text in texts], dtype=bool) & keep
+    raw = ["" if is_missing(value) else str(value) for value in frame[text_column].tolist()]
+    empty = np.array([not text for text in clean_texts(raw).to_pylist()], dtype=bool) & keep
     _count(skipped, "empty review text", empty)
     keep &= ~empty
 
     kept = np.flatnonzero(keep)
-    frame = frame.iloc[kept]
-    return Reviews([texts[i] for i in kept], None if labels is None else [labels[i] for i in kept], frame,
-                   str(path), rows_read, skipped)
+    if len(kept) == 0:
+        reasons = "; ".join(f"{reason}: {count:,}" for reason, count in skipped.items())
+        raise CustomerSentimentError(
+            f"None of the {rows_read:,} rows of {path} has both a review text and a label ({reasons}). "
+            f"Check --text-column and the label or rating column.")
+    columns = {"text_column": text_column, "label_column": label_column, "rating_column": rating_column,
+               "rating_map": str(rating_map or RatingMap.default()) if rating_column else None}
+    return Reviews([raw[i] for i in kept], None if labels is None else [labels[i] for i in kept],
+                   frame.iloc[kept], str(path), rows_read, skipped, columns)
 
 
 def _count(skipped: dict[str, int], reason: str, mask: np.ndarray) -> None:
@@ -417,16 +476,15 @@ def _count(skipped: dict[str, int], reason: str, mask: np.ndarray) -> None:
 
 
 def _labels_from_column(column: pd.Series) -> list[str]:
-    return ["" if value is None or (isinstance(value, float) and math.isnan(value)) else str(value).strip()
-            for value in column.tolist()]
+    return ["" if is_missing(value) else str(value).strip() for value in column.tolist()]
 
 
 def _labels_from_ratings(column: pd.Series, name: str, rating_map: RatingMap, path: str | Path,
                          encoding: str) -> tuple[list[str], np.ndarray]:
     labels, dropped = [], np.zeros(len(column), dtype=bool)
     for i, value in enumerate(column.tolist()):
-        text = "" if value is None else str(value).strip()
-        if text in ("", "nan", "None"):
+        text = "" if is_missing(value) else str(value).strip()
+        if not text:
             labels.append("")
             continue
         try:
@@ -459,10 +517,17 @@ def split_indices(labels: Sequence[str], fraction: float, seed: int) -> tuple[np
     """
     from sklearn.model_selection import train_test_split
 
-    indices = np.arange(len(labels))
+    total = len(labels)
+    held_out_size = math.ceil(fraction * total)
+    if not 1 <= held_out_size < total:
+        raise CustomerSentimentError(
+            f"Holding out {fraction:g} of {total:,} reviews leaves {total - held_out_size:,} to train on and "
+            f"{held_out_size:,} to check; both need at least one. Use more reviews or another fraction "
+            f"(--validation-fraction, 0 for none).")
     counts = pd.Series(labels).value_counts()
-    stratify = labels if counts.min() >= 2 and len(counts) <= fraction * len(labels) else None
-    train, held_out = train_test_split(indices, test_size=fraction, random_state=seed, stratify=stratify)
+    enough = counts.min() >= 2 and len(counts) <= min(held_out_size, total - held_out_size)
+    train, held_out = train_test_split(np.arange(total), test_size=held_out_size, random_state=seed,
+                                       stratify=labels if enough else None)
     return np.sort(train), np.sort(held_out)
 
 

@@ -7,29 +7,45 @@ destination is replaced only by a complete one.
 from __future__ import annotations
 
 import contextlib
+import csv
 import json
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from .data import COMPRESSIONS, FORMATS
+from .data import FORMATS
 from .errors import CustomerSentimentError
+
+
+def check_output_path(path: str | Path, suffixes: tuple[str, ...] | None = None) -> Path:
+    """Fail early, before any work, if `path` cannot be written: a missing folder, a directory, a wrong suffix."""
+    path = Path(path)
+    if suffixes and path.suffix.lower() not in suffixes:
+        raise CustomerSentimentError(
+            f"Cannot write {path}: expected a name ending in {', '.join(suffixes)} (uncompressed; Parquet "
+            f"compresses itself). Pass another output name, e.g. scored.parquet.")
+    if path.is_dir():
+        raise CustomerSentimentError(f"Cannot write {path}: it is a directory. Pass a file name.")
+    if not path.parent.is_dir():
+        raise CustomerSentimentError(f"Cannot write {path}: the folder {path.parent} does not exist. Create it first.")
+    if not os.access(path.parent, os.W_OK):
+        raise CustomerSentimentError(f"Cannot write {path}: no permission to write in {path.parent}.")
+    return path
 
 
 @contextlib.contextmanager
 def atomic_path(path: str | Path) -> Iterator[Path]:
     """Yield a temporary path beside `path`; rename it to `path` if the block succeeds, else delete it."""
-    path = Path(path)
-    if path.is_dir():
-        raise CustomerSentimentError(f"{path} is a directory; pass a file name for the output.")
-    if not path.parent.exists():
-        raise CustomerSentimentError(f"Cannot write {path}: the folder {path.parent} does not exist. Create it first.")
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
+    path = check_output_path(path)
+    try:
+        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
+    except OSError as error:
+        raise CustomerSentimentError(f"Cannot write {path}: {error.strerror}.") from None
     os.close(handle)
     temporary = Path(temporary)
     try:
@@ -52,50 +68,53 @@ def write_json(path: str | Path, value: object) -> None:
         temporary.write_text(json.dumps(value, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
-class TableWriter:
-    """Append DataFrame chunks to a CSV, TSV, JSON Lines or Parquet file chosen by extension.
+TABLE_SUFFIXES = tuple(sorted(FORMATS))
 
-    Use as a context manager: the file appears at `path` only when the block completes.
-    """
 
-    def __init__(self, path: str | Path):
-        self.path = Path(path)
-        suffix = self.path.suffix.lower()
-        if suffix not in FORMATS or suffix in COMPRESSIONS:
-            raise CustomerSentimentError(
-                f"Cannot write {self.path}: expected one of {', '.join(sorted(set(FORMATS)))} "
-                f"(uncompressed; Parquet compresses itself). Pass --output with such a name, e.g. scored.parquet.")
-        self.format = FORMATS[suffix]
-        self.rows = 0
-        self._atomic = atomic_path(self.path)
-        self._parquet: pq.ParquetWriter | None = None
-        self._text = None
+@contextlib.contextmanager
+def table_writer(path: str | Path) -> Iterator[Callable[[pd.DataFrame], None]]:
+    """Yield `write(chunk)`, which appends DataFrame chunks to a CSV, TSV, JSON Lines or Parquet file
+    (by extension); the file appears at `path` only when the block completes."""
+    path = check_output_path(path, TABLE_SUFFIXES)
+    fmt = FORMATS[path.suffix.lower()]
+    with atomic_path(path) as temporary, contextlib.ExitStack() as stack:
+        if fmt == "parquet":
+            yield _parquet_appender(path, temporary, stack)
+            return
+        handle = stack.enter_context(open(temporary, "w", encoding="utf-8", newline=""))
+        first = [True]
 
-    def __enter__(self) -> TableWriter:
-        self._temporary = self._atomic.__enter__()
-        if self.format != "parquet":
-            self._text = open(self._temporary, "w", encoding="utf-8", newline="")
-        return self
+        def write(chunk: pd.DataFrame) -> None:
+            if fmt == "jsonl":
+                handle.write(chunk.to_json(orient="records", lines=True, force_ascii=False,
+                                           double_precision=15).rstrip("\n") + "\n")
+            elif fmt == "tsv":       # TSV has no quoting: tabs and line breaks in a cell become spaces
+                text = chunk.replace(r"[\t\r\n\x00]+", " ", regex=True)
+                handle.write(text.to_csv(index=False, header=first[0], sep="\t", quoting=csv.QUOTE_NONE,
+                                         quotechar="\x00"))
+            else:
+                handle.write(chunk.to_csv(index=False, header=first[0]))
+            first[0] = False
 
-    def write(self, chunk: pd.DataFrame) -> None:
-        if self.format == "parquet":
-            schema = self._parquet.schema if self._parquet else None
-            table = pa.Table.from_pandas(chunk, preserve_index=False, schema=schema)
-            if self._parquet is None:
-                self._parquet = pq.ParquetWriter(self._temporary, table.schema)
-            self._parquet.write_table(table)
-        elif self.format == "jsonl":
-            self._text.write(chunk.to_json(orient="records", lines=True, force_ascii=False, double_precision=15).rstrip("\n") + "\n")
-        else:
-            self._text.write(chunk.to_csv(index=False, header=self.rows == 0, sep="," if self.format == "csv" else "\t"))
-        self.rows += len(chunk)
+        yield write
 
-    def __exit__(self, kind, error, traceback) -> bool | None:
+
+def _parquet_appender(path: Path, temporary: Path, stack: contextlib.ExitStack) -> Callable[[pd.DataFrame], None]:
+    state: dict = {}
+
+    def write(chunk: pd.DataFrame) -> None:
+        table = pa.Table.from_pandas(chunk, preserve_index=False)
+        if "writer" not in state:
+            # A column with no values in the first chunk has no type yet: make it text.
+            schema = pa.schema([f.with_type(pa.string()) if pa.types.is_null(f.type) else f for f in table.schema])
+            state["writer"] = stack.enter_context(pq.ParquetWriter(temporary, schema))
+        schema = state["writer"].schema
         try:
-            for closable in (self._parquet, self._text):
-                if closable is not None:
-                    closable.close()
-        except BaseException as close_error:
-            self._atomic.__exit__(type(close_error), close_error, close_error.__traceback__)
-            raise
-        return self._atomic.__exit__(kind, error, traceback)
+            table = table.cast(schema)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError) as error:
+            raise CustomerSentimentError(
+                f"Cannot write {path}: a column changes type from one chunk of rows to the next ({error}). "
+                f"Give the column one type in the input, or write CSV output.") from None
+        state["writer"].write_table(table)
+
+    return write

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .data import clean_texts
+from .data import clean_texts, require_columns
 from .errors import CustomerSentimentError
 
 PERIODS = {"month": "M", "quarter": "Q", "week": "W"}
@@ -28,12 +28,8 @@ def summarize(frame: pd.DataFrame, by: str, label_column: str = "predicted_label
     >>> summarize(scored, by="product", time_column="date")["most_negative"][0]["name"]
     'fryer'
     """
-    columns = {"--by": by, "--label-column": label_column, "--time-column": time_column, "--text-column": text_column}
-    for option, column in columns.items():
-        if column is not None and column not in frame.columns:
-            raise CustomerSentimentError(
-                f"Column '{column}' not found in {source}; found {[str(c) for c in frame.columns]}. "
-                f"Pass {option} with one of those.")
+    options = {by: "--by", label_column: "--label-column", time_column: "--time-column", text_column: "--text-column"}
+    require_columns(frame, source, {column: option for column, option in options.items() if column is not None})
     if period not in PERIODS:
         raise CustomerSentimentError(f"Unknown period {period!r}; expected one of {', '.join(PERIODS)}.")
     labels_raw = frame[label_column].astype("string").fillna("").str.strip()
@@ -56,7 +52,8 @@ def summarize(frame: pd.DataFrame, by: str, label_column: str = "predicted_label
     if probability in frame.columns:
         data["confidence"] = pd.to_numeric(frame.loc[data.index, probability], errors="coerce")
     if time_column:
-        dates = pd.to_datetime(frame.loc[data.index, time_column], errors="coerce", format="mixed")
+        dates = pd.to_datetime(frame.loc[data.index, time_column], errors="coerce", format="mixed", utc=True)
+        dates = dates.dt.tz_localize(None)                 # periods in UTC; mixed offsets are fine
         if dates.isna().any():
             skipped[f"unreadable date in '{time_column}' (left out of the period tables)"] = int(dates.isna().sum())
         data["date"] = dates

@@ -23,11 +23,11 @@ from .console import progress_bar
 from .data import Reviews, clean_texts, estimate_rows, fingerprint, iter_table_chunks, require_columns, split_indices
 from .errors import CustomerSentimentError, NotFittedError
 from .evaluation import evaluate_predictions
-from .files import TableWriter
+from .files import TABLE_SUFFIXES, check_output_path, table_writer
 from .models import get_architecture
 from .saving import ModelFiles, read_model_dir, write_model_dir
 from .training import EncodedReviews, TrainingHistory, predict_logits, train_model
-from .training_args import TrainingArguments
+from .training_args import TrainingArguments, check_type
 
 DEFAULT_MODEL = "bag_of_embeddings.v1"
 _ENCODE_SLICE = 4_096                # texts tokenized at a time by one thread
@@ -71,8 +71,9 @@ class SentimentPipeline:
         classes = sorted(set(labels))
         if len(classes) < 2:
             found = f"one class ({classes[0]!r}) in {len(labels):,} reviews" if classes else "no reviews"
+            source = f" in {data_info['file']}" if data_info and data_info.get("file") else ""
             raise CustomerSentimentError(
-                f"The training data has {found}; a classifier needs at least two classes. Check the label "
+                f"The training data{source} has {found}; a classifier needs at least two classes. Check the label "
                 f"column, or the rating map (--rating-map), and that the file holds more than one kind of review.")
         args = self.training
         texts = clean_texts(texts).to_pylist()
@@ -135,6 +136,8 @@ class SentimentPipeline:
         if reviews.labels is None:
             raise CustomerSentimentError(f"{reviews.source} has no labels to evaluate against; pass --label-column "
                                          f"or --rating-column.")
+        if not len(reviews):
+            raise CustomerSentimentError(f"{reviews.source} has no reviews with text to evaluate.")
         known = set(self.labels_)
         for i, label in enumerate(reviews.labels):
             if label not in known:
@@ -153,18 +156,23 @@ class SentimentPipeline:
         no text keeps its row, with an empty label and no probabilities, and is counted.
         """
         self._check_fitted()
+        if chunk_rows < 1:
+            raise CustomerSentimentError(f"chunk_rows is {chunk_rows}; expected at least 1 (--chunk-rows).")
+        check_output_path(output, TABLE_SUFFIXES)
+        if Path(output).resolve() == Path(data).resolve():
+            raise CustomerSentimentError(f"The output {output} is the input file; pass another --output so the "
+                                         f"reviews are not overwritten.")
         text_column = text_column or self.config_.get("data", {}).get("text_column") or "review"
         summary = {"input": str(data), "output": str(output), "rows": 0, "empty_texts": 0,
                    "predicted": {label: 0 for label in self.labels_}}
         start = time.perf_counter()
         total = estimate_rows(data)
-        with TableWriter(output) as writer, progress_bar(self.verbose) as bar:
+        with table_writer(output) as write, progress_bar(self.verbose) as bar:
             task = bar.add_task("scoring", total=total, status="")
             for chunk in iter_table_chunks(data, chunk_rows, encoding):
                 if summary["rows"] == 0:
                     columns = _output_columns(chunk, data, text_column, id_column, keep_columns)
-                scored = self._score_chunk(chunk, text_column, columns, summary)
-                writer.write(scored)
+                write(self._score_chunk(chunk, text_column, columns, summary))
                 summary["rows"] += len(chunk)
                 speed = summary["rows"] / max(time.perf_counter() - start, 1e-9)
                 bar.update(task, completed=summary["rows"], status=f"{speed:,.0f} reviews/s")
@@ -264,7 +272,7 @@ def _output_columns(chunk, data, text_column: str, id_column: str | None,
     for column in keep_columns or []:
         wanted.setdefault(column, "--keep-columns")
     require_columns(chunk, data, wanted)
-    columns = list(keep_columns) if keep_columns is not None else [str(c) for c in chunk.columns]
+    columns = list(dict.fromkeys(keep_columns)) if keep_columns is not None else [str(c) for c in chunk.columns]
     if id_column:
         columns = [id_column] + [c for c in columns if c != id_column]
     clashes = [c for c in columns if c == "predicted_label" or c.startswith("prob_")]
@@ -275,9 +283,15 @@ def _output_columns(chunk, data, text_column: str, id_column: str | None,
 
 
 def _check_settings(target: type, settings: dict, section: str, skip: tuple[str, ...]) -> None:
-    valid = [name for name in inspect.signature(target.__init__).parameters if name not in skip]
-    unknown = sorted(set(settings) - set(valid))
+    """Unknown names and values of the wrong type are errors; a setting's type is its default's."""
+    parameters = {name: p for name, p in inspect.signature(target.__init__).parameters.items() if name not in skip}
+    unknown = sorted(set(settings) - set(parameters))
     if unknown:
         raise CustomerSentimentError(
             f"Unknown {section} setting{'s' if len(unknown) > 1 else ''} {', '.join(unknown)} for "
-            f"{getattr(target, 'name', target.__name__)}; valid: {', '.join(valid)}.")
+            f"{getattr(target, 'name', target.__name__)}; valid: {', '.join(parameters)}.")
+    for name, value in settings.items():
+        default = parameters[name].default
+        if default is not inspect.Parameter.empty and default is not None:
+            check_type(f"The {section} setting {name}", value, type(default).__name__,
+                       f"--set {section}.{name}=VALUE with a value like {default!r}")

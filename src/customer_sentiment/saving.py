@@ -42,21 +42,35 @@ class ModelFiles:
     metrics: dict
 
 
-def write_model_dir(path: str | Path, config: dict, tensors: dict[str, torch.Tensor], tokenizer: dict,
-                    metrics: dict, card: str) -> Path:
-    """Write a model directory atomically; an existing model directory at `path` is replaced."""
+def check_model_output(path: str | Path) -> Path:
+    """Fail early if a model cannot be saved at `path`: something else is there, or its folder is not writable."""
     path = Path(path)
     if path.exists() and not (path.is_dir() and (not any(path.iterdir()) or (path / CONFIG).is_file())):
         raise CustomerSentimentError(
             f"{path} exists and is not a model directory; it is left as it is. Choose another --output.")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent))
+    parent = next((p for p in [path.parent, *path.parent.parents] if p.exists()), Path("."))
+    if not parent.is_dir() or not os.access(parent, os.W_OK):
+        raise CustomerSentimentError(f"Cannot save a model at {path}: {parent} is not a folder this user can write to.")
+    return path
+
+
+def write_model_dir(path: str | Path, config: dict, tensors: dict[str, torch.Tensor], tokenizer: dict,
+                    metrics: dict, card: str) -> Path:
+    """Write a model directory atomically; an existing model directory at `path` is replaced."""
+    path = check_model_output(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent))
+    except OSError as error:
+        raise CustomerSentimentError(f"Cannot save a model at {path}: {error.strerror}.") from None
     try:
         config = {"format": FORMAT_NAME, "format_version": FORMAT_VERSION, "library_version": __version__,
                   "torch_version": torch.__version__.split("+")[0], **config}
         _write_text(staging / CONFIG, json.dumps(config, indent=2, ensure_ascii=False))
+        # One metadata key: safetensors stores the metadata map in no fixed order, and the same
+        # weights should give the same bytes.
         save_file({k: v.detach().cpu().contiguous() for k, v in tensors.items()}, str(staging / WEIGHTS),
-                  metadata={"format": FORMAT_NAME, "format_version": str(FORMAT_VERSION)})
+                  metadata={"format": f"{FORMAT_NAME} v{FORMAT_VERSION}"})
         _write_text(staging / TOKENIZER, json.dumps(tokenizer, ensure_ascii=False))
         _write_text(staging / METRICS, json.dumps(metrics, indent=2, ensure_ascii=False))
         _write_text(staging / CARD, card)
@@ -116,6 +130,11 @@ def read_model_dir(path: str | Path) -> ModelFiles:
         raise CustomerSentimentError(
             f"{weights} is not a safetensors file{_pickle_hint(weights)} ({error}). It was not loaded; "
             f"only files written by `customer-sentiment train` are.") from None
+    missing = [key for key in ("architecture", "labels", "model_settings") if key not in config]
+    if missing or not isinstance(config.get("labels"), list) or not isinstance(config.get("model_settings"), dict):
+        raise CustomerSentimentError(
+            f"{path / CONFIG} lacks {', '.join(missing) or 'valid labels or model_settings'}; the model is "
+            f"incomplete or was edited. Train it again.")
     return ModelFiles(config, tensors, _read_json(path / TOKENIZER, path), _read_json(path / METRICS, path, {}))
 
 

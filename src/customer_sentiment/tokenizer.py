@@ -11,9 +11,7 @@ so bigram and trigram keys never collide and fit in int64 while V < 2,097,152.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -67,6 +65,11 @@ class WordNgramTokenizer:
         chunks = [texts[i:i + chunk_size] for i in range(0, len(texts), chunk_size)]
         self.words = _most_frequent(_merge_counts(pc.value_counts(_split_words(c).values) for c in chunks),
                                     self.max_words, self.min_count)
+        if len(self.words) == 0:
+            self.words = None
+            raise CustomerSentimentError(
+                f"No word occurs {self.min_count} or more times in the {len(texts):,} training texts; "
+                f"expected review texts. Check the text column, or lower min_count.")
         self.ngram_keys = np.zeros(0, dtype=np.int64)
         self._ngram_index = None
         if self.ngram_max > 1 and self.max_ngrams > 0:
@@ -167,6 +170,9 @@ class WordNgramTokenizer:
             raise CustomerSentimentError(
                 f"{source} is format {data.get('format')!r} version {data.get('version')!r}; expected "
                 f"{cls.format_name!r} version {cls.format_version}. Save the model again with this version.")
+        if not all(isinstance(data.get(key), kind) for key, kind in
+                   (("settings", dict), ("words", list), ("ngrams", list))):
+            raise CustomerSentimentError(f"{source} lacks its settings, words or ngrams; save the model again.")
         tokenizer = cls(**data["settings"])
         tokenizer.words = pa.array(data["words"], type=pa.large_string())
         ngrams = pc.split_pattern(pa.array(data["ngrams"], type=pa.large_string()), pattern=" ")
@@ -179,17 +185,6 @@ class WordNgramTokenizer:
             keys[has] = keys[has] * tokenizer.word_base + ids[starts[has] + j]
         tokenizer.ngram_keys = keys
         return tokenizer
-
-    def save(self, path: str | Path) -> None:
-        Path(path).write_text(json.dumps(self.to_dict(), ensure_ascii=False), encoding="utf-8")
-
-    @classmethod
-    def load(cls, path: str | Path) -> WordNgramTokenizer:
-        try:
-            data = json.loads(Path(path).read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
-            raise CustomerSentimentError(f"Cannot read the tokenizer {path}: {error}. Save the model again.") from None
-        return cls.from_dict(data, source=str(path))
 
     def _check_fitted(self) -> None:
         if self.words is None:

@@ -31,6 +31,9 @@ class TrainingArguments:
     device: str = "auto"                 # auto | cpu | cuda | cuda:N | mps
 
     def __post_init__(self):
+        for spec in dataclasses.fields(self):
+            check_type(f"Training setting {spec.name}", getattr(self, spec.name), spec.type,
+                       f"--set training.{spec.name}=VALUE")
         checks = [
             (self.epochs >= 1, "epochs", "an integer >= 1"),
             (self.batch_size is None or self.batch_size >= 1, "batch_size", "an integer >= 1"),
@@ -56,3 +59,27 @@ class TrainingArguments:
     def resolved_batch_size(self, train_reviews: int) -> int:
         """About 64 steps an epoch: small data sets get small batches, large ones up to 256."""
         return self.batch_size or min(256, max(16, train_reviews // 64))
+
+
+_KINDS = {"int": "an integer", "float": "a number", "str": "a string", "bool": "true or false"}
+
+
+def check_type(what: str, value: object, annotation: str, fix: str) -> None:
+    """Raise if `value` does not fit a simple annotation such as 'int', 'float | None' or 'str'.
+
+    >>> check_type("Training setting epochs", "ten", "int", "--epochs 10")
+    Traceback (most recent call last):
+    ...
+    customer_sentiment.errors.CustomerSentimentError: Training setting epochs is 'ten'; expected an integer. Pass --epochs 10.
+    """
+    kinds = [kind.strip() for kind in str(annotation).split("|")]
+    fits = {
+        "None": value is None,
+        "bool": isinstance(value, bool),
+        "int": isinstance(value, int) and not isinstance(value, bool),
+        "float": isinstance(value, (int, float)) and not isinstance(value, bool),
+        "str": isinstance(value, str),
+    }
+    if not any(fits.get(kind, True) for kind in kinds):
+        expected = " or ".join(_KINDS.get(kind, kind) for kind in kinds if kind != "None")
+        raise CustomerSentimentError(f"{what} is {value!r}; expected {expected}. Pass {fix}.")
