@@ -31,7 +31,8 @@ print_metrics(metrics, "Test on held-out reviews")
 
 # 5. Use it: new reviews in, labels and probabilities out.
 for text in ["Not bad at all, no problems so far.", "Stopped heating after two weeks. Avoid."]:
-    probabilities = ", ".join(f"{label} {p:.3f}" for label, p in zip(pipeline.labels_, pipeline.predict_proba(text)))
+    scores = zip(pipeline.labels_, pipeline.predict_proba(text), strict=True)
+    probabilities = ", ".join(f"{label} {p:.3f}" for label, p in scores)
     print(f"{pipeline.predict(text):>8} ({probabilities}): {text!r}")
 
 # 6. The business summary: sentiment by product and by month, and which products draw complaints.

@@ -145,7 +145,7 @@ def run_fasttext(train_x, train_y, test_x, work: Path, repeats: int) -> dict:
 
     start = time.perf_counter()
     with open(work / "train.txt", "w", encoding="utf-8") as handle:
-        for text, label in zip(train_x, train_y):
+        for text, label in zip(train_x, train_y, strict=True):
             handle.write(f"__label__{label} {_fasttext_preprocess(text)}\n")
     model = fasttext.train_supervised(str(work / "train.txt"), wordNgrams=2, epoch=10, lr=0.5,
                                       thread=os.cpu_count() or 1, verbose=0, seed=0)
@@ -195,7 +195,8 @@ def checks(results: list[dict]) -> list[tuple[str, bool]]:
     ours, out = by_name.get("customer-sentiment"), []
     if ours:
         out.append((f"accuracy {ours['accuracy']:.2%} >= {TARGETS['accuracy']:.1%}", ours["accuracy"] >= TARGETS["accuracy"]))
-        out.append((f"model directory {ours['model_mb']:.1f} MB < {TARGETS['size_mb']:.0f} MB", ours["model_mb"] < TARGETS["size_mb"]))
+        out.append((f"model directory {ours['model_mb']:.1f} MB < {TARGETS['size_mb']:.0f} MB",
+                    ours["model_mb"] < TARGETS["size_mb"]))
         if "fasttext" in by_name:
             ratio = ours["reviews_per_second"] / by_name["fasttext"]["reviews_per_second"]
             out.append((f"prediction speed {ratio:.2f}x fastText's >= {TARGETS['speed_vs_fasttext']}x",
@@ -232,7 +233,8 @@ def main() -> int:
         print(f"{'PASS' if ok else 'FAIL'}  {text}")
     import torch
     args.json.parent.mkdir(parents=True, exist_ok=True)
-    args.json.write_text(json.dumps({"results": results, "checks": [{"check": t, "pass": ok} for t, ok in verdicts],
+    checked = [{"check": text, "pass": ok} for text, ok in verdicts]
+    args.json.write_text(json.dumps({"results": results, "checks": checked,
                                      "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
                                                  "torch": torch.__version__, "platform": platform.platform()},
                                      "date": time.strftime("%Y-%m-%d")}, indent=2))

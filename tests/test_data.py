@@ -9,8 +9,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from customer_sentiment.data import (RatingMap, clean_texts, file_format, iter_table_chunks, read_reviews,
-                                     read_table, row_location, split_indices)
+from customer_sentiment.data import (
+    RatingMap,
+    clean_texts,
+    file_format,
+    iter_table_chunks,
+    read_reviews,
+    read_table,
+    row_location,
+    split_indices,
+)
 from customer_sentiment.errors import CustomerSentimentError
 
 ROWS = [
@@ -218,7 +226,8 @@ def test_compressed_files_get_line_numbers_too(tmp_path):
 def test_tsv_has_no_quoting(tmp_path):
     path = tmp_path / "r.tsv"
     path.write_text('review\tstars\n"Best" fryer\t5\nbad\trow\t1\n')
-    with pytest.raises(CustomerSentimentError, match=re.escape(f"{path}, line 3: expected 2 fields, found 3. Remove the extra tabs")):
+    expected = f"{path}, line 3: expected 2 fields, found 3. Remove the extra tabs"
+    with pytest.raises(CustomerSentimentError, match=re.escape(expected)):
         read_table(path)
     path.write_text('review\tstars\n"Best" fryer\t5\n')
     assert read_table(path)["review"].tolist() == ['"Best" fryer']

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from customer_sentiment.evaluation import evaluate_predictions, macro_f1
-
-import numpy as np
 
 
 def test_metrics_match_a_hand_count():

@@ -68,5 +68,6 @@ def test_every_architecture_has_a_versioned_name_and_a_description():
 
 
 def test_unknown_architecture_lists_the_known_ones():
-    with pytest.raises(CustomerSentimentError, match=re.escape("Unknown model 'bag.v9'; expected one of ['bag_of_embeddings.v1'")):
+    expected = "Unknown model 'bag.v9'; expected one of ['bag_of_embeddings.v1'"
+    with pytest.raises(CustomerSentimentError, match=re.escape(expected)):
         get_architecture("bag.v9")

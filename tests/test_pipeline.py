@@ -10,12 +10,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from customer_sentiment import SentimentPipeline
-from customer_sentiment import saving
+from customer_sentiment import SentimentPipeline, saving
 from customer_sentiment.errors import CustomerSentimentError, NotFittedError
 from customer_sentiment.saving import ModelVersionWarning
 
-from .conftest import SAMPLE, TINY, tiny_training
+from .conftest import SAMPLE
 
 
 class RunsCode:
@@ -31,7 +30,8 @@ class RunsCode:
 # ------------------------------------------------------------------------ the estimator contract
 
 def test_predicting_before_fitting_says_to_fit():
-    with pytest.raises(NotFittedError, match=re.escape("not fitted yet; call fit(texts, labels) or SentimentPipeline.load(path)")):
+    expected = "not fitted yet; call fit(texts, labels) or SentimentPipeline.load(path)"
+    with pytest.raises(NotFittedError, match=re.escape(expected)):
         SentimentPipeline().predict("great")
 
 
@@ -105,7 +105,8 @@ def test_a_pickle_renamed_as_the_model_is_refused_and_never_runs(sample_model_di
     for path in sample_model_dir.iterdir():
         (tampered / path.name).write_bytes(path.read_bytes())
     (tampered / "model.safetensors").write_bytes(payload)
-    with pytest.raises(CustomerSentimentError, match=re.escape("model.safetensors is not a safetensors file; it looks like a pickle")):
+    expected = "model.safetensors is not a safetensors file; it looks like a pickle"
+    with pytest.raises(CustomerSentimentError, match=re.escape(expected)):
         SentimentPipeline.load(tampered)
     assert not marker.exists()
 

@@ -75,7 +75,7 @@ def test_a_json_round_trip_gives_identical_ids():
     tokenizer = WordNgramTokenizer(min_count=1).fit(TEXTS)
     saved = json.loads(json.dumps(tokenizer.to_dict()))
     loaded = WordNgramTokenizer.from_dict(saved)
-    for a, b in zip(tokenizer.encode_batch(TEXTS), loaded.encode_batch(TEXTS)):
+    for a, b in zip(tokenizer.encode_batch(TEXTS), loaded.encode_batch(TEXTS), strict=True):
         np.testing.assert_array_equal(a, b)
     assert saved["format"] == "customer-sentiment/word-ngram-tokenizer" and "not bad" in saved["ngrams"]
 

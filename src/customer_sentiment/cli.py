@@ -11,8 +11,9 @@ import functools
 import json
 import sys
 import warnings
+from collections import Counter
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.text import Text
@@ -61,11 +62,11 @@ def _show_warning(message, category, filename, lineno, file=None, line=None):
 
 Data = Annotated[Path, typer.Argument(help="Reviews: .csv, .tsv, .jsonl or .parquet (optionally .gz).")]
 ModelDir = Annotated[Path, typer.Argument(help="A model directory written by `customer-sentiment train`.")]
-TextColumn = Annotated[Optional[str], typer.Option(help="Column with the review text.",
+TextColumn = Annotated[str | None, typer.Option(help="Column with the review text.",
                                                    show_default="the model's training column, else review")]
-LabelColumn = Annotated[Optional[str], typer.Option(help="Column with the labels (any set: sentiment, topic, ...).")]
-RatingColumn = Annotated[Optional[str], typer.Option(help="Column with star ratings, turned into labels by --rating-map.")]
-RatingMapOption = Annotated[Optional[str], typer.Option(
+LabelColumn = Annotated[str | None, typer.Option(help="Column with the labels (any set: sentiment, topic, ...).")]
+RatingColumn = Annotated[str | None, typer.Option(help="Column with star ratings, turned into labels by --rating-map.")]
+RatingMapOption = Annotated[str | None, typer.Option(
     "--rating-map", help="Ratings to labels as inclusive ranges; 'skip' drops a range.",
     show_default="1-2:negative,3:neutral,4-5:positive")]
 Encoding = Annotated[str, typer.Option(help="Text encoding of CSV, TSV and JSON Lines input.")]
@@ -91,24 +92,24 @@ def train(
     binary: Annotated[bool, typer.Option("--binary", help="Two classes from ratings: 1-2 negative, 4-5 positive, "
                                                           "3 skipped (and counted).")] = False,
     model: Annotated[str, typer.Option(help="Architecture; `customer-sentiment models` lists them.")] = "bag_of_embeddings.v1",
-    epochs: Annotated[Optional[int], typer.Option(help="Passes over the data.", show_default=_default("epochs"))] = None,
-    batch_size: Annotated[Optional[int], typer.Option(help="Reviews per step.",
+    epochs: Annotated[int | None, typer.Option(help="Passes over the data.", show_default=_default("epochs"))] = None,
+    batch_size: Annotated[int | None, typer.Option(help="Reviews per step.",
                                                       show_default="reviews/64 within 16..256")] = None,
-    learning_rate: Annotated[Optional[float], typer.Option(
+    learning_rate: Annotated[float | None, typer.Option(
         help="Peak learning rate.", show_default="the architecture's; 0.01 for bag_of_embeddings.v1")] = None,
-    optimizer: Annotated[Optional[str], typer.Option(help="sgd, adam or adamw.", show_default=_default("optimizer"))] = None,
-    weight_decay: Annotated[Optional[float], typer.Option(help="Weight decay.", show_default=_default("weight_decay"))] = None,
-    schedule: Annotated[Optional[str], typer.Option(help="Learning-rate schedule: constant, linear or cosine.",
+    optimizer: Annotated[str | None, typer.Option(help="sgd, adam or adamw.", show_default=_default("optimizer"))] = None,
+    weight_decay: Annotated[float | None, typer.Option(help="Weight decay.", show_default=_default("weight_decay"))] = None,
+    schedule: Annotated[str | None, typer.Option(help="Learning-rate schedule: constant, linear or cosine.",
                                                     show_default=_default("schedule"))] = None,
-    class_weights: Annotated[Optional[str], typer.Option(help="none, or balanced for imbalanced classes.",
+    class_weights: Annotated[str | None, typer.Option(help="none, or balanced for imbalanced classes.",
                                                          show_default=_default("class_weights"))] = None,
-    validation_fraction: Annotated[Optional[float], typer.Option(help="Share held out for early stopping.",
+    validation_fraction: Annotated[float | None, typer.Option(help="Share held out for early stopping.",
                                                                  show_default=_default("validation_fraction"))] = None,
-    patience: Annotated[Optional[int], typer.Option(help="Epochs without a better validation macro-F1 before stopping.",
+    patience: Annotated[int | None, typer.Option(help="Epochs without a better validation macro-F1 before stopping.",
                                                     show_default=_default("patience"))] = None,
-    seed: Annotated[Optional[int], typer.Option(help="Random seed.", show_default=_default("seed"))] = None,
-    device: Annotated[Optional[str], typer.Option(help="auto, cpu, cuda, cuda:N or mps.", show_default=_default("device"))] = None,
-    set_: Annotated[Optional[list[str]], typer.Option(
+    seed: Annotated[int | None, typer.Option(help="Random seed.", show_default=_default("seed"))] = None,
+    device: Annotated[str | None, typer.Option(help="auto, cpu, cuda, cuda:N or mps.", show_default=_default("device"))] = None,
+    set_: Annotated[list[str] | None, typer.Option(
         "--set", help="Override a setting: model.embedding_dim=32, tokenizer.max_ngrams=500000, "
                       "training.warmup_fraction=0.1 (repeatable).")] = None,
     encoding: Encoding = "utf-8",
@@ -131,8 +132,8 @@ def train(
                  validation_fraction=validation_fraction, patience=patience, seed=seed, device=device)
     sections = parse_overrides(set_ or [])
     training = TrainingArguments(**{**sections["training"], **{k: v for k, v in flags.items() if v is not None}})
-    counts = {label: reviews.labels.count(label) for label in sorted(set(reviews.labels))}
-    console.print("Labels: " + ", ".join(f"{label} {count:,}" for label, count in counts.items()))
+    counts = Counter(reviews.labels)
+    console.print("Labels: " + ", ".join(f"{label} {counts[label]:,}" for label in sorted(counts)))
     pipeline = SentimentPipeline(model, sections["model"], sections["tokenizer"], training, verbose=not quiet)
     pipeline.fit(reviews.texts, reviews.labels, reviews.info)
     if "validation" in pipeline.metrics_:
@@ -173,10 +174,10 @@ def evaluate(
     text_column: TextColumn = None,
     label_column: LabelColumn = None,
     rating_column: RatingColumn = None,
-    rating_map: Annotated[Optional[str], typer.Option(
+    rating_map: Annotated[str | None, typer.Option(
         "--rating-map", help="Ratings to labels as inclusive ranges; 'skip' drops a range.",
         show_default="the model's rating map")] = None,
-    json_path: Annotated[Optional[Path], typer.Option("--json", help="Also write the metrics as JSON here.")] = None,
+    json_path: Annotated[Path | None, typer.Option("--json", help="Also write the metrics as JSON here.")] = None,
     encoding: Encoding = "utf-8",
 ):
     """Evaluate a model on labelled reviews: accuracy, macro-F1, per class, confusion matrix.
@@ -214,8 +215,8 @@ def predict(
     data: Data,
     output: Annotated[Path, typer.Option("--output", "-o", help="Scored file: .csv, .tsv, .jsonl or .parquet.")],
     text_column: TextColumn = None,
-    id_column: Annotated[Optional[str], typer.Option(help="Column identifying each review; checked and put first.")] = None,
-    keep_columns: Annotated[Optional[str], typer.Option(help="Comma-separated input columns to keep.", show_default="all")] = None,
+    id_column: Annotated[str | None, typer.Option(help="Column identifying each review; checked and put first.")] = None,
+    keep_columns: Annotated[str | None, typer.Option(help="Comma-separated input columns to keep.", show_default="all")] = None,
     chunk_rows: Annotated[int, typer.Option(min=1, help="Rows read and scored at a time (bounds memory).")] = 50_000,
     encoding: Encoding = "utf-8",
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")] = False,
@@ -241,15 +242,15 @@ def predict(
 def report(
     scored_file: Annotated[Path, typer.Argument(help="A scored file from `customer-sentiment predict`.")],
     by: Annotated[str, typer.Option(help="Column to group by, e.g. product.")],
-    time_column: Annotated[Optional[str], typer.Option(help="Date column for the by-period tables and trends.")] = None,
+    time_column: Annotated[str | None, typer.Option(help="Date column for the by-period tables and trends.")] = None,
     label_column: Annotated[str, typer.Option(help="Column with each review's label.")] = "predicted_label",
-    text_column: Annotated[Optional[str], typer.Option(help="Column with review text for examples.",
+    text_column: Annotated[str | None, typer.Option(help="Column with review text for examples.",
                                                        show_default="review or text, if present")] = None,
     negative_label: Annotated[str, typer.Option(help="The label to track (complaints).")] = "negative",
     period: Annotated[str, typer.Option(help="month, quarter or week.")] = "month",
     top: Annotated[int, typer.Option(min=1, help="How many groups with the most negative reviews to show.")] = 5,
     examples: Annotated[int, typer.Option(min=0, help="Example reviews per group.")] = 3,
-    json_path: Annotated[Optional[Path], typer.Option("--json", help="Also write the summary as JSON here.")] = None,
+    json_path: Annotated[Path | None, typer.Option("--json", help="Also write the summary as JSON here.")] = None,
 ):
     """Summarize scored reviews for a product manager: shares by product and period, top complaints."""
     from .files import check_output_path, write_json

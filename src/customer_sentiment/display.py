@@ -25,7 +25,7 @@ def print_metrics(metrics: dict, title: str = "Evaluation", console: Console = s
     console.print(table)
     matrix = metrics["confusion_matrix"]
     confusion = Table("true \\ predicted", *matrix["labels"], title="Confusion matrix")
-    for label, counts in zip(matrix["labels"], matrix["matrix"]):
+    for label, counts in zip(matrix["labels"], matrix["matrix"], strict=True):
         confusion.add_row(label, *(f"{c:,}" for c in counts))
     console.print(confusion)
 

@@ -8,10 +8,10 @@ prints it as it is (no traceback) and exits non-zero.
 class CustomerSentimentError(Exception):
     """A mistake in what the user gave; the message names the place, the problem and the fix.
 
-    >>> raise CustomerSentimentError("Column 'review' not found in reviews.csv; found ['text']. Pass --text-column text.")
+    >>> raise CustomerSentimentError("Column 'review' not found in r.csv; found ['text']. Pass --text-column text.")
     Traceback (most recent call last):
     ...
-    customer_sentiment.errors.CustomerSentimentError: Column 'review' not found in reviews.csv; found ['text']. Pass --text-column text.
+    customer_sentiment.errors.CustomerSentimentError: Column 'review' not found in r.csv; found ['text']. Pass --text-column text.
     """
 
 

@@ -77,7 +77,8 @@ class SentimentPipeline:
                 f"column, or the rating map (--rating-map), and that the file holds more than one kind of review.")
         args = self.training
         texts = clean_texts(texts).to_pylist()
-        y = np.array([classes.index(label) for label in labels], dtype=np.int64)
+        class_ids = {label: i for i, label in enumerate(classes)}
+        y = np.array([class_ids[label] for label in labels], dtype=np.int64)
         train_idx, val_idx = (split_indices(labels, args.validation_fraction, args.seed)
                               if args.validation_fraction > 0 else (np.arange(len(labels)), np.arange(0)))
         torch.manual_seed(args.seed)
@@ -99,13 +100,13 @@ class SentimentPipeline:
         return {
             "architecture": self.model, "model_settings": self.model_.settings,
             "vocab_size": self.tokenizer_.vocab_size, "labels": self.labels_,
-            "tokenizer": {"format": self.tokenizer_.format_name, "settings": self.tokenizer_.to_dict()["settings"]},
+            "tokenizer": {"format": self.tokenizer_.format_name, "settings": self.tokenizer_.settings},
             "training": self.training.to_dict(), "seed": self.training.seed,
             "data": {**data_info, "fingerprint": fingerprint(texts, labels), "reviews": len(labels),
                      "train_reviews": int(len(train_idx)), "validation_reviews": int(len(val_idx))},
             "history": {"best_epoch": self.history_.best_epoch, "stopped_early": self.history_.stopped_early,
                         "device": self.history_.device},
-            "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+            "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         }
 
     # ------------------------------------------------------------------ prediction
@@ -185,7 +186,7 @@ class SentimentPipeline:
         has_text = np.array([bool(t) for t in texts])
         probabilities = np.full((len(texts), len(self.labels_)), np.nan)
         if has_text.any():
-            probabilities[has_text] = self._proba_of_clean([t for t, keep in zip(texts, has_text) if keep])
+            probabilities[has_text] = self._proba_of_clean([t for t, keep in zip(texts, has_text, strict=True) if keep])
         predicted = np.array([""] * len(texts), dtype=object)
         predicted[has_text] = [self.labels_[i] for i in probabilities[has_text].argmax(axis=1)]
         out = chunk[columns].copy()
@@ -193,7 +194,7 @@ class SentimentPipeline:
         for i, label in enumerate(self.labels_):
             out[f"prob_{label}"] = probabilities[:, i]
         summary["empty_texts"] += int((~has_text).sum())
-        for label, count in zip(*np.unique(predicted[has_text], return_counts=True)):
+        for label, count in zip(*np.unique(predicted[has_text], return_counts=True), strict=True):
             summary["predicted"][label] += int(count)
         return out
 

@@ -143,11 +143,15 @@ class WordNgramTokenizer:
 
     # ------------------------------------------------------------------ saving
 
+    @property
+    def settings(self) -> dict:
+        """The constructor's arguments, to rebuild this tokenizer."""
+        return {"max_words": self.max_words, "max_ngrams": self.max_ngrams, "ngram_max": self.ngram_max,
+                "min_count": self.min_count}
+
     def to_dict(self) -> dict:
         self._check_fitted()
-        return {"format": self.format_name, "version": self.format_version,
-                "settings": {"max_words": self.max_words, "max_ngrams": self.max_ngrams,
-                             "ngram_max": self.ngram_max, "min_count": self.min_count},
+        return {"format": self.format_name, "version": self.format_version, "settings": self.settings,
                 "words": self.words.to_pylist(), "ngrams": self._ngram_strings().to_pylist()}
 
     def _ngram_strings(self) -> pa.Array:
