@@ -77,9 +77,9 @@ def test_help_states_defaults():
     done = run_cli("train", "--help", columns=300)
     assert done.returncode == 0
     text = " ".join(done.stdout.split())
-    for expected in ("[default: (10)]", "[default: (adamw)]", "[default: (linear)]", "[default: (0.1)]",
-                     "[default: review]", "[default: (1-2:negative,3:neutral,4-5:positive)]",
-                     "[default: bag_of_embeddings.v1]"):
+    for expected in ("[default: (the architecture's; 10)]", "[default: (adamw)]", "[default: (linear)]",
+                     "[default: (0.1)]", "[default: (review)]", "[default: (1-2:negative,3:neutral,4-5:positive)]",
+                     "[default: (bag_of_embeddings.v1)]", "[default: (fp32)]", "[default: (0.0)]"):
         assert expected in text, expected
     for command in ("evaluate", "predict", "report", "models"):
         assert run_cli(command, "--help").returncode == 0
@@ -93,7 +93,7 @@ def test_set_overrides_settings_and_rejects_unknown_keys(tmp_path):
     assert config["model_settings"]["embedding_dim"] == 8 and config["tokenizer"]["settings"]["ngram_max"] == 2
     assert config["training"]["schedule"] == "cosine" and config["training"]["epochs"] == 1
     done = run_cli("train", SAMPLE, "--rating-column", "rating", "--output", tmp_path / "other", "--set", "training.lr=1")
-    assert_user_error(done, "Unknown setting training.lr; valid: epochs, batch_size, learning_rate")
+    assert_user_error(done, "unknown key training.lr; valid: epochs, batch_size, learning_rate")
     assert not (tmp_path / "other").exists()
 
 
@@ -207,8 +207,11 @@ def test_outputs_are_checked_before_the_work(trained, tmp_path):
 
 
 @pytest.mark.parametrize("args, fragment", [
-    (["--set", "model.embedding_dim=abc"], "The model setting embedding_dim is 'abc'; expected an integer"),
-    (["--set", "training.epochs=abc"], "Training setting epochs is 'abc'; expected an integer"),
+    (["--set", "model.embedding_dim=abc"], "model.embedding_dim is 'abc'; expected an integer. Pass --set model."),
+    (["--set", "training.epochs=abc"], "training.epochs is 'abc'; expected an integer"),
+    (["--set", "training.epochs=0"], "Training setting epochs is 0; expected an integer >= 1"),
+    (["--set", "model.hidden=3"], "unknown key model.hidden; valid: architecture, embedding_dim, dropout"),
+    (["--model", "cnn.v9"], "Unknown model 'cnn.v9'"),
     (["--encoding", "bogus"], "Unknown encoding 'bogus'"),
     (["--rating-map", "1..2:negative"], "is not of the form LOW-HIGH:LABEL"),
     (["--validation-fraction", "0.9999"], "leaves 0 to train on"),

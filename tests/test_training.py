@@ -112,6 +112,34 @@ def test_device_auto_finds_cpu_here_and_a_missing_device_is_an_error():
             resolve_device("cuda")
 
 
-def test_a_non_finite_loss_stops_training_with_advice():
-    with pytest.raises(CustomerSentimentError, match=r"Training diverged at epoch \d+, step \d+: the loss is (nan|inf)"):
+def test_a_non_finite_gradient_stops_training_at_that_step():
+    with pytest.raises(CustomerSentimentError, match=r"Training diverged at epoch 1, batch \d+: the gradient is (nan|inf)"):
         train(optimizer="sgd", learning_rate=1e38, momentum=0.0, epochs=5)
+
+
+def test_a_non_finite_loss_stops_training_and_leaves_no_checkpoint(tmp_path):
+    from customer_sentiment.encoding import EncodedReviews
+    from customer_sentiment.models.bag import BagOfEmbeddings
+    from customer_sentiment.runs import RunDirectory
+    from customer_sentiment.training import Trainer
+
+    model = BagOfEmbeddings(vocab_size=5, num_classes=2)
+    with torch.no_grad():
+        model.embedding.weight[3] = float("inf")
+    data = EncodedReviews(np.array([1, 2, 3, 4]), np.array([0, 2, 4]), np.array([0, 1]))
+    run = RunDirectory(tmp_path)
+    run.start("", {}, {})
+    args = TrainingArguments(epochs=1, batch_size=2, learning_rate=0.1, validation_fraction=0.0).resolve(BagOfEmbeddings)
+    with pytest.raises(CustomerSentimentError, match=r"Training diverged at epoch 1, batch 1: the loss is nan"):
+        Trainer(model, data, None, args, 2, run, verbose=False).fit()
+    assert not run.checkpoint_path.exists()
+
+
+def test_a_checkpoint_with_a_non_finite_value_is_refused(tmp_path):
+    from customer_sentiment.runs import RunDirectory
+
+    run = RunDirectory(tmp_path)
+    run.start("", {}, {})
+    with pytest.raises(CustomerSentimentError, match=re.escape("Not writing a checkpoint: model.w holds a non-finite value")):
+        run.save_checkpoint({"model": {"w": torch.tensor([1.0, float("nan")])}})
+    assert not run.checkpoint_path.exists()

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import json
 import sys
 import warnings
 from collections import Counter
@@ -23,6 +22,8 @@ from ._version import __version__
 from .console import console
 from .data import RatingMap, read_reviews, read_table
 from .errors import CustomerSentimentError
+
+DEFAULT_MODEL = "bag_of_embeddings.v1"
 
 app = typer.Typer(name="customer-sentiment", add_completion=False, no_args_is_help=True,
                   pretty_exceptions_enable=False,
@@ -80,88 +81,183 @@ def _rating_map(spec: str | None, binary: bool) -> RatingMap | None:
 
 # ---------------------------------------------------------------------------------------- train
 
+def _training_option(name: str, help: str, kind=None, **extra):
+    return Annotated[kind, typer.Option(help=help, show_default=extra.pop("show", _default(name)), **extra)]
+
+
 @app.command()
 @user_errors
 def train(
-    data: Data,
-    output: Annotated[Path, typer.Option("--output", "-o", help="Model directory to write (replaced if it holds a model).")],
-    text_column: Annotated[str, typer.Option(help="Column with the review text.")] = "review",
+    data: Annotated[Path | None, typer.Argument(help="Reviews: .csv, .tsv, .jsonl or .parquet (optionally .gz).",
+                                                show_default="data.file of --config")] = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Model directory to write (replaced if it "
+                                                                       "holds a model).")] = None,
+    config_file: Annotated[Path | None, typer.Option("--config", help="A TOML run configuration; "
+                                                                      "`customer-sentiment config` writes one.")] = None,
+    text_column: Annotated[str | None, typer.Option(help="Column with the review text.", show_default="review")] = None,
     label_column: LabelColumn = None,
     rating_column: RatingColumn = None,
     rating_map: RatingMapOption = None,
     binary: Annotated[bool, typer.Option("--binary", help="Two classes from ratings: 1-2 negative, 4-5 positive, "
                                                           "3 skipped (and counted).")] = False,
-    model: Annotated[str, typer.Option(help="Architecture; `customer-sentiment models` lists them.")] = "bag_of_embeddings.v1",
-    epochs: Annotated[int | None, typer.Option(help="Passes over the data.", show_default=_default("epochs"))] = None,
-    batch_size: Annotated[int | None, typer.Option(help="Reviews per step.",
-                                                      show_default="reviews/64 within 16..256")] = None,
-    learning_rate: Annotated[float | None, typer.Option(
-        help="Peak learning rate.", show_default="the architecture's; 0.01 for bag_of_embeddings.v1")] = None,
-    optimizer: Annotated[str | None, typer.Option(help="sgd, adam or adamw.", show_default=_default("optimizer"))] = None,
-    weight_decay: Annotated[float | None, typer.Option(help="Weight decay.", show_default=_default("weight_decay"))] = None,
-    schedule: Annotated[str | None, typer.Option(help="Learning-rate schedule: constant, linear or cosine.",
-                                                    show_default=_default("schedule"))] = None,
-    class_weights: Annotated[str | None, typer.Option(help="none, or balanced for imbalanced classes.",
-                                                         show_default=_default("class_weights"))] = None,
-    validation_fraction: Annotated[float | None, typer.Option(help="Share held out for early stopping.",
-                                                                 show_default=_default("validation_fraction"))] = None,
-    patience: Annotated[int | None, typer.Option(help="Epochs without a better validation macro-F1 before stopping.",
-                                                    show_default=_default("patience"))] = None,
-    seed: Annotated[int | None, typer.Option(help="Random seed.", show_default=_default("seed"))] = None,
-    device: Annotated[str | None, typer.Option(help="auto, cpu, cuda, cuda:N or mps.", show_default=_default("device"))] = None,
+    model: Annotated[str | None, typer.Option(help="Architecture; `customer-sentiment models` lists them.",
+                                              show_default=DEFAULT_MODEL)] = None,
+    epochs: _training_option("epochs", "Passes over the data.", int | None, show="the architecture's; 10") = None,
+    batch_size: _training_option("batch_size", "Reviews (or windows) per step.", int | None,
+                                 show="the architecture's; reviews/64 within 16..256") = None,
+    learning_rate: _training_option("learning_rate", "Peak learning rate.", float | None,
+                                    show="the architecture's; 0.01 for bag_of_embeddings.v1") = None,
+    optimizer: _training_option("optimizer", "sgd, adam or adamw.", str | None) = None,
+    weight_decay: _training_option("weight_decay", "Weight decay.", float | None, show="the architecture's; 0") = None,
+    schedule: _training_option("schedule", "Learning rate after warm-up: constant, linear or cosine.", str | None) = None,
+    warmup_fraction: _training_option("warmup_fraction", "Share of the steps spent warming up.", float | None,
+                                      show="the architecture's; 0") = None,
+    grad_clip: _training_option("grad_clip", "Clip the gradient norm to this (0: off).", float | None) = None,
+    accumulation_steps: _training_option("accumulation_steps", "Batches per optimizer step.", int | None) = None,
+    precision: _training_option("precision", "fp32, bf16 (CPU and GPU) or fp16 (CUDA).", str | None) = None,
+    class_weights: _training_option("class_weights", "none, or balanced for imbalanced classes.", str | None) = None,
+    validation_fraction: _training_option("validation_fraction", "Share held out for early stopping.", float | None) = None,
+    patience: _training_option("patience", "Epochs without a better validation macro-F1 before stopping.", int | None) = None,
+    seed: _training_option("seed", "Random seed.", int | None) = None,
+    device: _training_option("device", "auto, cpu, cuda, cuda:N or mps.", str | None) = None,
+    checkpoint_every: _training_option("checkpoint_every", "Also checkpoint every this many steps (0: each epoch).",
+                                       int | None) = None,
     set_: Annotated[list[str] | None, typer.Option(
-        "--set", help="Override a setting: model.embedding_dim=32, tokenizer.max_ngrams=500000, "
-                      "training.warmup_fraction=0.1 (repeatable).")] = None,
-    encoding: Encoding = "utf-8",
+        "--set", help="Override any config key: model.embedding_dim=32, tokenizer.max_ngrams=500000, "
+                      "training.learning_rate=3e-4 (repeatable).")] = None,
+    run_dir: Annotated[Path | None, typer.Option(help="Where the run's resolved config, metrics log and "
+                                                      "checkpoints go.", show_default="runs/OUTPUT-NAME-TIME")] = None,
+    resume: Annotated[Path | None, typer.Option(help="Continue the run in this run directory from its last "
+                                                     "checkpoint (no other settings).")] = None,
+    encoding: Annotated[str | None, typer.Option(help="Text encoding of CSV, TSV and JSON Lines input.",
+                                                 show_default="utf-8")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")] = False,
 ):
-    """Train a model on labelled reviews and save it as a directory (safetensors + JSON)."""
+    """Train a model on labelled reviews and save it as a directory (safetensors + JSON).
+
+    Settings come from the defaults, then --config, then the flags and --set. Under
+    `torchrun --nproc_per_node N -m customer_sentiment train ...` it trains on N processes (DDP).
+    """
+    from . import config as run_config
+    from . import distributed
+    from .models import get_architecture
     from .pipeline import SentimentPipeline
     from .saving import check_model_output
     from .training_args import TrainingArguments
 
-    if not label_column and not rating_column:
+    flags = {"training": dict(epochs=epochs, batch_size=batch_size, learning_rate=learning_rate, optimizer=optimizer,
+                              weight_decay=weight_decay, schedule=schedule, warmup_fraction=warmup_fraction,
+                              grad_clip=grad_clip, accumulation_steps=accumulation_steps, precision=precision,
+                              class_weights=class_weights, validation_fraction=validation_fraction, patience=patience,
+                              seed=seed, device=device, checkpoint_every=checkpoint_every),
+             "data": dict(file=str(data) if data else None, text_column=text_column, label_column=label_column,
+                          rating_column=rating_column, encoding=encoding,
+                          rating_map=str(_rating_map(rating_map, binary)) if (rating_map or binary) else None),
+             "model": {"architecture": model}}
+    if resume:
+        given = [name for name, value in [("DATA", data), ("--config", config_file), ("--run-dir", run_dir),
+                                          ("--set", set_), ("--output", output)] if value]
+        given += [f"--{k.replace('_', '-')}" for section in flags.values() for k, v in section.items() if v]
+        if given:
+            raise CustomerSentimentError(f"--resume continues a run with its own settings; drop {', '.join(given)}.")
+        run_dir = resume
+        run_info = RunInfo.read(resume)
+        settings, output = run_info.config, run_info.output
+    else:
+        settings = run_config.merge(run_config.read_toml(config_file) if config_file else run_config.empty_config(),
+                                    flags, run_config.parse_overrides(set_ or []))
+    architecture = get_architecture(settings["model"].get("architecture") or DEFAULT_MODEL)
+    run_config.check(settings, architecture, str(config_file or "--set"))
+    data_settings = {**run_config.DATA_DEFAULTS, **settings["data"]}
+    if not data_settings["file"]:
+        raise CustomerSentimentError("Say which reviews to train on: pass DATA, or data.file in --config.")
+    if not data_settings["label_column"] and not data_settings["rating_column"]:
         raise CustomerSentimentError("Say where the labels are: pass --label-column COL (labels) or "
                                      "--rating-column COL (star ratings, mapped by --rating-map).")
+    if output is None:
+        raise CustomerSentimentError("Say where the model goes: pass --output MODEL_DIR.")
     check_model_output(output)
-    mapping = _rating_map(rating_map, binary) if rating_column else None
-    reviews = read_reviews(data, text_column, label_column, rating_column, mapping, encoding)
-    display.print_skipped(str(data), reviews.rows_read, len(reviews), reviews.skipped, console)
-    flags = dict(epochs=epochs, batch_size=batch_size, learning_rate=learning_rate, optimizer=optimizer,
-                 weight_decay=weight_decay, schedule=schedule, class_weights=class_weights,
-                 validation_fraction=validation_fraction, patience=patience, seed=seed, device=device)
-    sections = parse_overrides(set_ or [])
-    training = TrainingArguments(**{**sections["training"], **{k: v for k, v in flags.items() if v is not None}})
-    counts = Counter(reviews.labels)
-    console.print("Labels: " + ", ".join(f"{label} {counts[label]:,}" for label in sorted(counts)))
-    pipeline = SentimentPipeline(model, sections["model"], sections["tokenizer"], training, verbose=not quiet)
-    pipeline.fit(reviews.texts, reviews.labels, reviews.info)
-    if "validation" in pipeline.metrics_:
-        display.print_metrics(pipeline.metrics_["validation"], "Validation", display.stdout)
-    path = pipeline.save(output)
-    console.print(f"Saved the model to {path}/ (config.json, model.safetensors, tokenizer.json, metrics.json)")
+    training = TrainingArguments(**settings["training"])
+    distributed.start(_device_type(training.device))
+    main = distributed.is_main()
+    mapping = RatingMap.parse(data_settings["rating_map"]) if data_settings["rating_column"] else None
+    reviews = read_reviews(data_settings["file"], data_settings["text_column"], data_settings["label_column"] or None,
+                           data_settings["rating_column"] or None, mapping, data_settings["encoding"])
+    if main:
+        display.print_skipped(data_settings["file"], reviews.rows_read, len(reviews), reviews.skipped, console)
+        counts = Counter(reviews.labels)
+        console.print("Labels: " + ", ".join(f"{label} {counts[label]:,}" for label in sorted(counts)))
+    run_dir = run_dir or _default_run_dir(output)
+    if main and not resume:
+        console.print(f"Run directory: {run_dir} (resume a stopped run with: customer-sentiment train --resume {run_dir})")
+    model_settings = {k: v for k, v in settings["model"].items() if k != "architecture"}
+    pipeline = SentimentPipeline(architecture.name, model_settings, settings["tokenizer"], training,
+                                 verbose=not quiet and main)
+    pipeline.fit(reviews.texts, reviews.labels, {**reviews.info, "encoding": data_settings["encoding"]},
+                 run_dir=run_dir, resume=bool(resume), run_info={"output": str(output)})
+    if main:
+        if "validation" in pipeline.metrics_:
+            display.print_metrics(pipeline.metrics_["validation"], "Validation", display.stdout)
+        path = pipeline.save(output)
+        console.print(f"Saved the model to {path}/ (config.json, model.safetensors, tokenizer.json, metrics.json)")
+    distributed.stop()
 
 
-def parse_overrides(items: list[str]) -> dict[str, dict]:
-    """'model.embedding_dim=32' -> {'model': {'embedding_dim': 32}, ...}; values are read as JSON when they can be."""
-    from .training_args import TrainingArguments
+class RunInfo:
+    """What `--resume` needs from a run directory: its resolved config and where the model goes."""
 
-    sections: dict[str, dict] = {"model": {}, "tokenizer": {}, "training": {}}
-    training_keys = [f.name for f in dataclasses.fields(TrainingArguments)]
-    for item in items:
-        key, sep, value = item.partition("=")
-        section, dot, name = key.strip().partition(".")
-        if not sep or not dot or section not in sections or not name:
-            raise CustomerSentimentError(
-                f"--set {item!r} is not SECTION.KEY=VALUE with SECTION one of model, tokenizer, training; "
-                f"e.g. --set model.embedding_dim=32.")
-        if section == "training" and name not in training_keys:
-            raise CustomerSentimentError(f"Unknown setting training.{name}; valid: {', '.join(training_keys)}.")
-        try:
-            sections[section][name] = json.loads(value)
-        except json.JSONDecodeError:
-            sections[section][name] = value
-    return sections
+    def __init__(self, config: dict, output: Path):
+        self.config, self.output = config, output
+
+    @classmethod
+    def read(cls, path: Path) -> RunInfo:
+        from . import config as run_config
+        from .runs import RunDirectory
+
+        run = RunDirectory(path)
+        info = run.info()
+        if info.get("status") == "finished":
+            raise CustomerSentimentError(f"The run in {path} has finished; its model is in {info.get('output')}.")
+        return cls(run_config.read_toml(run.config_path), Path(info["output"]))
+
+
+def _device_type(device: str) -> str:
+    return "cuda" if device.startswith("cuda") or (device == "auto" and _cuda_available()) else "cpu"
+
+
+def _cuda_available() -> bool:
+    import torch
+    return torch.cuda.is_available()
+
+
+def _default_run_dir(output: Path) -> Path:
+    """runs/OUTPUT-NAME-YYYYMMDD-HHMMSS, the same name in every process of a distributed run."""
+    import datetime as dt
+
+    from . import distributed
+
+    name = [f"{output.name}-{dt.datetime.now().strftime('%Y%m%d-%H%M%S')}"]
+    if distributed.world_size() > 1:
+        import torch.distributed as dist
+        dist.broadcast_object_list(name, src=0)
+    return Path("runs") / name[0]
+
+
+@app.command()
+def config(model: Annotated[str, typer.Option(help="Architecture whose settings to list.")] = DEFAULT_MODEL):
+    """Print a TOML run configuration with every key, its default and a comment on what it does."""
+    from . import config as run_config
+    from .models import get_architecture
+
+    try:
+        architecture = get_architecture(model)
+    except CustomerSentimentError as error:
+        console.print(Text("error: ", style="bold red") + Text(str(error)))
+        raise typer.Exit(1) from None
+    header = (f"customer-sentiment run configuration for {model}.\n"
+              f"Use it with: customer-sentiment train --config FILE -o MODEL_DIR. Flags and --set override it.\n"
+              f"Training settings left unset take the architecture's defaults.")
+    print(run_config.to_toml(run_config.defaults(architecture), architecture, header), end="")
 
 
 # ---------------------------------------------------------------------------------------- evaluate

@@ -19,14 +19,17 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from . import distributed
 from .console import progress_bar
 from .data import Reviews, clean_texts, estimate_rows, fingerprint, iter_table_chunks, require_columns, split_indices
+from .encoding import EncodedReviews
 from .errors import CustomerSentimentError, NotFittedError
 from .evaluation import evaluate_predictions
 from .files import TABLE_SUFFIXES, check_output_path, table_writer
 from .models import get_architecture
+from .runs import RunDirectory
 from .saving import ModelFiles, read_model_dir, write_model_dir
-from .training import EncodedReviews, TrainingHistory, predict_logits, train_model
+from .training import Trainer, TrainingHistory, predict_logits, resolve_device, softmax
 from .training_args import TrainingArguments, check_type
 
 DEFAULT_MODEL = "bag_of_embeddings.v1"
@@ -60,8 +63,13 @@ class SentimentPipeline:
 
     # ------------------------------------------------------------------ training
 
-    def fit(self, texts: Sequence[str], labels: Sequence[str], data_info: dict | None = None) -> SentimentPipeline:
-        """Learn the tokenizer and train the model; `data_info` (file, columns) is kept in config.json."""
+    def fit(self, texts: Sequence[str], labels: Sequence[str], data_info: dict | None = None,
+            run_dir: str | Path | None = None, resume: bool = False, run_info: dict | None = None) -> SentimentPipeline:
+        """Learn the tokenizer and train the model; `data_info` (file, columns) is kept in config.json.
+
+        With `run_dir`, the run's config, metrics log and checkpoints go there; `resume=True`
+        continues the run found there (same data, same tokenizer) from its last checkpoint.
+        """
         architecture = get_architecture(self.model)
         _check_settings(architecture, self.model_settings, "model", skip=("self", "vocab_size", "num_classes"))
         _check_settings(architecture.tokenizer_class, self.tokenizer_settings, "tokenizer", skip=("self",))
@@ -75,35 +83,74 @@ class SentimentPipeline:
             raise CustomerSentimentError(
                 f"The training data{source} has {found}; a classifier needs at least two classes. Check the label "
                 f"column, or the rating map (--rating-map), and that the file holds more than one kind of review.")
-        args = self.training
         texts = clean_texts(texts).to_pylist()
         class_ids = {label: i for i, label in enumerate(classes)}
         y = np.array([class_ids[label] for label in labels], dtype=np.int64)
-        train_idx, val_idx = (split_indices(labels, args.validation_fraction, args.seed)
-                              if args.validation_fraction > 0 else (np.arange(len(labels)), np.arange(0)))
-        torch.manual_seed(args.seed)
-        self.tokenizer_ = architecture.tokenizer_class(**self.tokenizer_settings).fit([texts[i] for i in train_idx])
-        train = self._encode([texts[i] for i in train_idx], y[train_idx])
-        validation = self._encode([texts[i] for i in val_idx], y[val_idx]) if len(val_idx) else None
+        seed = self.training.seed
+        train_idx, val_idx = (split_indices(labels, self.training.validation_fraction, seed)
+                              if self.training.validation_fraction > 0 else (np.arange(len(labels)), np.arange(0)))
+        run = RunDirectory(run_dir, writer=distributed.is_main()) if run_dir is not None else None
+        data_fingerprint = fingerprint(texts, labels)
+        self.tokenizer_ = self._tokenizer(architecture, [texts[i] for i in train_idx], run, resume, data_fingerprint)
         self.labels_ = classes
+        torch.manual_seed(seed)
         self.model_ = architecture(self.tokenizer_.vocab_size, len(classes), **self.model_settings)
-        self.history_ = train_model(self.model_, train, validation, args, len(classes), self.verbose)
+        train = self._items(self._encode([texts[i] for i in train_idx], y[train_idx]))
+        validation = self._items(self._encode([texts[i] for i in val_idx], y[val_idx])) if len(val_idx) else None
+        self.model_.prepare(train.ids, train.offsets, train.labels)
+        args = self.training.resolve(architecture, len(train))
+        data = {**(data_info or {}), "fingerprint": data_fingerprint, "reviews": len(labels),
+                "train_reviews": int(len(train_idx)), "validation_reviews": int(len(val_idx))}
+        if run is not None and not resume:
+            run.start(self._run_config_toml(architecture, args, data), {"data": data, "seed": seed, **(run_info or {})},
+                      self.tokenizer_.to_dict())
+        trainer = Trainer(self.model_, train, validation, args, len(classes), run, self.verbose)
+        self.history_ = trainer.fit(resume=run.load_checkpoint() if resume else None)
         self.metrics_ = {}
         if validation is not None:
-            predicted = predict_logits(self.model_, validation).argmax(axis=1)
+            predicted = trainer.predict_reviews(validation).argmax(axis=1)
             self.metrics_["validation"] = evaluate_predictions(
-                [classes[i] for i in validation.labels], [classes[i] for i in predicted], classes)
-        self.config_ = self._config(labels, texts, train_idx, val_idx, data_info or {})
+                [classes[i] for i in validation.review_labels], [classes[i] for i in predicted], classes)
+        self.config_ = self._config(args, data)
+        if run is not None:
+            run.update_info({"status": "finished", "finished": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")})
         return self
 
-    def _config(self, labels, texts, train_idx, val_idx, data_info: dict) -> dict:
+    def _tokenizer(self, architecture, texts: list[str], run: RunDirectory | None, resume: bool, data_fingerprint: str):
+        """A new tokenizer fitted on the training texts, or, resuming, the run's own (same data checked)."""
+        if not resume:
+            return architecture.tokenizer_class(**self.tokenizer_settings).fit(texts)
+        if run is None:
+            raise CustomerSentimentError("resume=True needs the run_dir of the run to continue.")
+        recorded = run.info().get("data", {}).get("fingerprint")
+        if recorded != data_fingerprint:
+            raise CustomerSentimentError(
+                f"The data differs from the run's in {run.path} (fingerprint {data_fingerprint[:19]}..., the run "
+                f"used {str(recorded)[:19]}...). Resume with the same file, or start a new run.")
+        return architecture.tokenizer_class.from_dict(run.tokenizer(), source=str(run.tokenizer_path))
+
+    def _items(self, encoded: EncodedReviews) -> EncodedReviews:
+        """Reviews as the model reads them: whole for bags, overlapping windows for sequence models."""
+        length = self.model_.max_length
+        if length is None:
+            return encoded
+        content = length - self.model_.special_tokens
+        return encoded.windows(content, max(1, content * 3 // 4))          # windows overlap by a quarter
+
+    def _run_config_toml(self, architecture, args: TrainingArguments, data: dict) -> str:
+        from . import config as run_config
+
+        resolved = {"data": {k: data[k] for k in run_config.DATA_HELP if data.get(k) is not None},
+                    "model": {"architecture": self.model, **self.model_.public_settings},
+                    "tokenizer": dict(self.tokenizer_.settings), "training": args.to_dict()}
+        return run_config.to_toml(resolved, architecture, header="The resolved configuration of this run.")
+
+    def _config(self, args: TrainingArguments, data: dict) -> dict:
         return {
             "architecture": self.model, "model_settings": self.model_.settings,
             "vocab_size": self.tokenizer_.vocab_size, "labels": self.labels_,
             "tokenizer": {"format": self.tokenizer_.format_name, "settings": self.tokenizer_.settings},
-            "training": self.training.to_dict(), "seed": self.training.seed,
-            "data": {**data_info, "fingerprint": fingerprint(texts, labels), "reviews": len(labels),
-                     "train_reviews": int(len(train_idx)), "validation_reviews": int(len(val_idx))},
+            "training": args.to_dict(), "seed": args.seed, "data": data,
             "history": {"best_epoch": self.history_.best_epoch, "stopped_early": self.history_.stopped_early,
                         "device": self.history_.device},
             "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
@@ -112,17 +159,21 @@ class SentimentPipeline:
     # ------------------------------------------------------------------ prediction
 
     def predict_proba(self, texts: str | Sequence[str]) -> np.ndarray:
-        """Probabilities (reviews, classes), columns in the order of `labels_`; one row for one string."""
+        """Probabilities (reviews, classes), columns in the order of `labels_`; one row for one string.
+
+        A review longer than a sequence model's window is scored over overlapping windows, averaged.
+        """
         self._check_fitted()
         single = isinstance(texts, str)
-        probabilities = self._proba_of_clean(clean_texts([texts] if single else texts))
+        probabilities, _ = self._proba_of_clean(clean_texts([texts] if single else texts))
         return probabilities[0] if single else probabilities
 
-    def _proba_of_clean(self, texts: Sequence[str]) -> np.ndarray:
-        logits = predict_logits(self.model_, self._encode(texts)).astype(np.float64)
-        logits -= logits.max(axis=1, keepdims=True)
-        probabilities = np.exp(logits)
-        return probabilities / probabilities.sum(axis=1, keepdims=True)
+    def _proba_of_clean(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Probabilities per review and the number of windows each took."""
+        items = self._items(self._encode(texts))
+        precision = self.config_.get("training", {}).get("precision", "fp32")
+        logits = predict_logits(self.model_, items, precision=precision)
+        return items.per_review(softmax(logits)), items.windows_per_review
 
     def predict(self, texts: str | Sequence[str]) -> str | list[str]:
         """The most probable label of each text; a single label for a single string."""
@@ -153,8 +204,9 @@ class SentimentPipeline:
         """Score a review file in chunks (bounded memory) into CSV/TSV/JSON Lines/Parquet, atomically.
 
         The output keeps the input's rows in order, `id_column` first, then `keep_columns` (default:
-        every input column), `predicted_label` and one `prob_<label>` column per class. A review with
-        no text keeps its row, with an empty label and no probabilities, and is counted.
+        every input column), `predicted_label` and one `prob_<label>` column per class, and for
+        sequence models `windows`: how many overlapping windows the review took. A review with no
+        text keeps its row, with an empty label and no probabilities, and is counted.
         """
         self._check_fitted()
         if chunk_rows < 1:
@@ -185,14 +237,19 @@ class SentimentPipeline:
         texts = clean_texts(chunk[text_column]).to_pylist()
         has_text = np.array([bool(t) for t in texts])
         probabilities = np.full((len(texts), len(self.labels_)), np.nan)
+        windows = np.zeros(len(texts), dtype=np.int64)
         if has_text.any():
-            probabilities[has_text] = self._proba_of_clean([t for t, keep in zip(texts, has_text, strict=True) if keep])
+            probabilities[has_text], windows[has_text] = self._proba_of_clean(
+                [t for t, keep in zip(texts, has_text, strict=True) if keep])
         predicted = np.array([""] * len(texts), dtype=object)
         predicted[has_text] = [self.labels_[i] for i in probabilities[has_text].argmax(axis=1)]
         out = chunk[columns].copy()
         out["predicted_label"] = predicted
         for i, label in enumerate(self.labels_):
             out[f"prob_{label}"] = probabilities[:, i]
+        if self.model_.max_length is not None:          # how many windows each review took
+            out["windows"] = windows
+            summary["long_reviews"] = summary.get("long_reviews", 0) + int((windows > 1).sum())
         summary["empty_texts"] += int((~has_text).sum())
         for label, count in zip(*np.unique(predicted[has_text], return_counts=True), strict=True):
             summary["predicted"][label] += int(count)
@@ -230,9 +287,10 @@ class SentimentPipeline:
         pipeline = cls(config["architecture"], config.get("model_settings"),
                        config.get("tokenizer", {}).get("settings"),
                        TrainingArguments(**{**config.get("training", {}), "device": device}), verbose)
+        device = str(resolve_device(device))
         pipeline.tokenizer_ = architecture.tokenizer_class.from_dict(files.tokenizer, source=f"{path}/tokenizer.json")
         pipeline.labels_ = list(config["labels"])
-        model = architecture(pipeline.tokenizer_.vocab_size, len(pipeline.labels_), **pipeline.model_settings)
+        model = architecture.from_saved(pipeline.tokenizer_.vocab_size, len(pipeline.labels_), pipeline.model_settings)
         try:
             model.load_state_dict(files.tensors, strict=True)
         except RuntimeError as error:

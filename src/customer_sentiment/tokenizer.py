@@ -39,6 +39,9 @@ class WordNgramTokenizer:
 
     format_name = "customer-sentiment/word-ngram-tokenizer"
     format_version = 1
+    settings_help = {"max_words": "most frequent words kept", "max_ngrams": "most frequent bigrams and trigrams kept",
+                     "ngram_max": "longest n-gram: 1 (words only), 2 or 3",
+                     "min_count": "a word or n-gram must occur this often in the training texts"}
 
     def __init__(self, max_words: int = 100_000, max_ngrams: int = 1_000_000, ngram_max: int = 3,
                  min_count: int = 2):

@@ -1,11 +1,14 @@
-"""The training loop: DataLoader, loss, optimizer, learning-rate schedule, early stopping, devices.
+"""The training loop: batches, loss, optimizer, schedule, precision, early stopping, checkpoints.
 
-Same seed, same data, same machine: identical weights on CPU. The seed drives the model's
-initialization (seeded by the caller), the DataLoader's shuffling (its own generator) and dropout.
+Same seed, same data, same machine: identical weights on CPU, also across a kill and `--resume`.
+The seed drives the model's initialization (seeded by the caller), the order of the batches (a
+fresh permutation per epoch, from the seed and the epoch number) and dropout (the RNG state is
+checkpointed). Under `torchrun` the same loop runs DistributedDataParallel; rank 0 writes.
 """
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import math
 import time
@@ -14,11 +17,15 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 from torch import nn
-from torch.utils.data import DataLoader, Dataset
+from torch.nn.parallel import DistributedDataParallel
+from torch.utils.data import BatchSampler, DataLoader, DistributedSampler
 
+from . import distributed
 from .console import console, progress_bar
+from .encoding import EncodedReviews
 from .errors import CustomerSentimentError
 from .evaluation import macro_f1
+from .runs import RunDirectory
 from .training_args import TrainingArguments
 
 
@@ -30,23 +37,6 @@ class TrainingHistory:
     best_epoch: int | None = None
     stopped_early: bool = False
     device: str = "cpu"
-
-
-class EncodedReviews(Dataset):
-    """Tokenized reviews, flat: review i is ids[offsets[i]:offsets[i + 1]], with class id labels[i]."""
-
-    def __init__(self, ids: np.ndarray, offsets: np.ndarray, labels: np.ndarray | None = None):
-        self.ids, self.offsets = ids, offsets
-        self.labels = labels if labels is not None else np.full(len(offsets) - 1, -1, dtype=np.int64)
-
-    def __len__(self) -> int:
-        return len(self.offsets) - 1
-
-    def __getitem__(self, i: int) -> tuple[np.ndarray, int]:
-        return self.ids[self.offsets[i]:self.offsets[i + 1]], int(self.labels[i])
-
-    def docs(self, start: int, stop: int) -> list[np.ndarray]:
-        return [self.ids[self.offsets[i]:self.offsets[i + 1]] for i in range(start, stop)]
 
 
 def resolve_device(name: str = "auto") -> torch.device:
@@ -67,21 +57,29 @@ def resolve_device(name: str = "auto") -> torch.device:
     return device
 
 
-def make_optimizer(model: nn.Module, args: TrainingArguments, learning_rate: float,
-                   device: torch.device) -> torch.optim.Optimizer:
-    """SGD (with momentum), Adam or AdamW; the fused kernels where the device has them."""
+def autocast(device: torch.device, precision: str):
+    """The autocast context for a precision: bf16 on CPU and GPU, fp16 on CUDA; fp32 runs as is."""
+    if precision == "fp32":
+        return contextlib.nullcontext()
+    dtype = torch.bfloat16 if precision == "bf16" else torch.float16
+    return torch.autocast(device_type=device.type, dtype=dtype)
+
+
+def make_optimizer(model: nn.Module, args: TrainingArguments, device: torch.device) -> torch.optim.Optimizer:
+    """SGD (with momentum), Adam or AdamW over the trainable parameters; fused kernels where there are some."""
+    parameters = [p for p in model.parameters() if p.requires_grad]
     fused = {"fused": True} if device.type in ("cpu", "cuda") else {}
     if args.optimizer == "sgd":
-        return torch.optim.SGD(model.parameters(), lr=learning_rate, momentum=args.momentum,
+        return torch.optim.SGD(parameters, lr=args.learning_rate, momentum=args.momentum,
                                weight_decay=args.weight_decay, **fused)
     kind = torch.optim.Adam if args.optimizer == "adam" else torch.optim.AdamW
-    return kind(model.parameters(), lr=learning_rate, weight_decay=args.weight_decay, **fused)
+    return kind(parameters, lr=args.learning_rate, weight_decay=args.weight_decay, **fused)
 
 
 def make_schedule(optimizer: torch.optim.Optimizer, args: TrainingArguments,
                   total_steps: int) -> torch.optim.lr_scheduler.LambdaLR:
     """Linear warm-up over warmup_fraction of the steps, then constant, linear or cosine decay to 0."""
-    warmup = int(args.warmup_fraction * total_steps)
+    warmup = int((args.warmup_fraction or 0.0) * total_steps)
 
     def factor(step: int) -> float:
         if step < warmup:
@@ -105,91 +103,236 @@ def class_weight_tensor(labels: np.ndarray, num_classes: int, mode: str) -> torc
     return torch.tensor(weights, dtype=torch.float32)
 
 
-def train_model(model: nn.Module, train: EncodedReviews, validation: EncodedReviews | None,
-                args: TrainingArguments, num_classes: int, verbose: bool = True) -> TrainingHistory:
-    """Train `model` in place; with a validation set, keep the weights of the best macro-F1 epoch."""
-    device = resolve_device(args.device)
-    model.to(device)
-    collate = model.collate
-    loader = DataLoader(train, batch_size=args.resolved_batch_size(len(train)), shuffle=True,
-                        generator=torch.Generator().manual_seed(args.seed),
-                        collate_fn=lambda items: (collate([doc for doc, _ in items]),
-                                                  torch.tensor([label for _, label in items])),
-                        pin_memory=device.type == "cuda")
-    optimizer = make_optimizer(model, args, args.learning_rate or model.default_learning_rate, device)
-    scheduler = make_schedule(optimizer, args, args.epochs * len(loader))
-    weights = class_weight_tensor(train.labels, num_classes, args.class_weights)
-    loss_fn = nn.CrossEntropyLoss(weight=None if weights is None else weights.to(device))
-    history = TrainingHistory(device=str(device))
-    best_f1, best_state = -1.0, None
-    for epoch in range(1, args.epochs + 1):
-        start = time.perf_counter()
-        loss = train_epoch(model, loader, optimizer, scheduler, loss_fn, device, epoch, args.epochs, verbose)
-        seconds = time.perf_counter() - start
-        record = {"epoch": epoch, "train_loss": loss, "seconds": round(seconds, 3),
-                  "reviews_per_second": round(len(train) / seconds, 1),
-                  "learning_rate": scheduler.get_last_lr()[0]}
-        if validation is not None and len(validation):
-            predicted = predict_logits(model, validation, device=device).argmax(axis=1)
-            record["validation_macro_f1"] = macro_f1(validation.labels, predicted, num_classes)
-            record["validation_accuracy"] = float(np.mean(predicted == validation.labels))
-            if record["validation_macro_f1"] > best_f1:
-                best_f1, history.best_epoch = record["validation_macro_f1"], epoch
-                best_state = copy.deepcopy(model.state_dict())
-        history.epochs.append(record)
-        if verbose:
-            console.print(_epoch_line(record, args.epochs))
-        if history.best_epoch is not None and epoch - history.best_epoch >= args.patience and epoch < args.epochs:
-            history.stopped_early = True
-            if verbose:
-                console.print(f"  early stopping: no better validation macro-F1 for {args.patience} epochs")
-            break
-    if best_state is not None:
-        model.load_state_dict(best_state)
-    if history.best_epoch is None:
-        history.best_epoch = history.epochs[-1]["epoch"]
-    model.eval()
-    return history
+class Trainer:
+    """One training run of `model` on `train`, early-stopped on `validation`'s macro-F1 per review.
 
+    `args` must be resolved (`TrainingArguments.resolve`). With a `run` directory it logs metrics and
+    writes checkpoints there; `fit(resume=...)` continues from a checkpoint where it left off.
+    """
 
-def train_epoch(model: nn.Module, loader: DataLoader, optimizer: torch.optim.Optimizer,
-                scheduler: torch.optim.lr_scheduler.LambdaLR, loss_fn: nn.Module, device: torch.device,
-                epoch: int, epochs: int, verbose: bool) -> float:
-    """One pass over the data; returns the mean training loss. A non-finite loss stops the run."""
-    model.train()
-    total, count, seen, start = 0.0, 0, 0, time.perf_counter()
-    with progress_bar(verbose) as bar:
-        task = bar.add_task(f"epoch {epoch}/{epochs}", total=len(loader), status="")
-        for step, (batch, labels) in enumerate(loader, start=1):
-            batch = {k: v.to(device, non_blocking=True) for k, v in batch.items()}
-            labels = labels.to(device, non_blocking=True)
-            loss = loss_fn(model(**batch), labels)
-            if not torch.isfinite(loss):
+    def __init__(self, model: nn.Module, train: EncodedReviews, validation: EncodedReviews | None,
+                 args: TrainingArguments, num_classes: int, run: RunDirectory | None = None, verbose: bool = True):
+        self.args, self.num_classes, self.run, self.train, self.validation = args, num_classes, run, train, validation
+        self.device = distributed.local_device(resolve_device(args.device))
+        if args.precision == "fp16" and self.device.type != "cuda":
+            raise CustomerSentimentError("Precision fp16 needs a CUDA GPU (it relies on gradient scaling there); "
+                                         "use --precision bf16 on this device.")
+        distributed.start(self.device.type)
+        self.verbose = verbose and distributed.is_main()
+        self.model = model.to(self.device)
+        self.network = (DistributedDataParallel(self.model, device_ids=[self.device.index] if self.device.type == "cuda"
+                                                else None) if distributed.world_size() > 1 else self.model)
+        if distributed.world_size() > 1:
+            torch.manual_seed(args.seed + distributed.rank())       # each process its own dropout masks
+        self.optimizer = make_optimizer(self.model, args, self.device)
+        self.batches_per_epoch = len(self._batches(1))
+        self.steps_per_epoch = math.ceil(self.batches_per_epoch / args.accumulation_steps)
+        self.scheduler = make_schedule(self.optimizer, args, args.epochs * self.steps_per_epoch)
+        self.scaler = torch.amp.GradScaler("cuda") if args.precision == "fp16" else None
+        weights = class_weight_tensor(train.labels, num_classes, args.class_weights)
+        self.loss_fn = nn.CrossEntropyLoss(weight=None if weights is None else weights.to(self.device))
+        self.history = TrainingHistory(device=str(self.device))
+        self.position = {"epoch": 1, "batch": 0, "step": 0}
+        self.early = {"best_f1": -1.0, "best_epoch": None}
+        self.epoch_loss = [0.0, 0]                                  # sum and count, this epoch so far
+        self.best_state: dict | None = None
+
+    # ------------------------------------------------------------------ the loop
+
+    def fit(self, resume: dict | None = None) -> TrainingHistory:
+        if resume is not None:
+            self._restore(resume)
+        while self.position["epoch"] <= self.args.epochs and not self.history.stopped_early:
+            epoch = self.position["epoch"]
+            start = time.perf_counter()
+            loss = self._train_epoch(epoch, self.position["batch"])
+            self._end_epoch(epoch, loss, time.perf_counter() - start)
+        if self.best_state is not None:
+            self.model.load_state_dict(self.best_state)
+        if self.history.best_epoch is None and self.history.epochs:
+            self.history.best_epoch = self.history.epochs[-1]["epoch"]
+        self.model.eval()
+        if self.run is not None:
+            self.run.close()
+        return self.history
+
+    def _batches(self, epoch: int) -> list[list[int]]:
+        """This process's batches of epoch `epoch`: a permutation fixed by the seed and the epoch."""
+        sampler = DistributedSampler(self.train, num_replicas=distributed.world_size(), rank=distributed.rank(),
+                                     shuffle=True, seed=self.args.seed)
+        sampler.set_epoch(epoch)
+        return list(BatchSampler(sampler, self.args.batch_size, drop_last=False))
+
+    def _train_epoch(self, epoch: int, start_batch: int) -> float:
+        model, args = self.model, self.args
+        batches = self._batches(epoch)
+        loader = DataLoader(self.train, batch_sampler=batches[start_batch:], pin_memory=self.device.type == "cuda",
+                            collate_fn=lambda items: (model.collate([doc for doc, _ in items]),
+                                                      torch.tensor([label for _, label in items])))
+        self.network.train()
+        seen, started, since_log = 0, time.perf_counter(), [0.0, 0]
+        with progress_bar(self.verbose) as bar:
+            task = bar.add_task(f"epoch {epoch}/{args.epochs}", total=len(batches), completed=start_batch, status="")
+            for offset, (batch, labels) in enumerate(loader):
+                number = start_batch + offset                       # 0-based micro-batch number in this epoch
+                group_end = min((number // args.accumulation_steps + 1) * args.accumulation_steps, len(batches))
+                group_size = group_end - (number // args.accumulation_steps) * args.accumulation_steps
+                loss = self._backward(batch, labels, epoch, number, group_size)
+                self.epoch_loss[0] += loss * len(labels)
+                self.epoch_loss[1] += len(labels)
+                since_log[0] += loss
+                since_log[1] += 1
+                seen += len(labels)
+                if number + 1 == group_end:
+                    grad_norm = self._optimizer_step(epoch, number)
+                    self.position.update(batch=number + 1, step=self.position["step"] + 1)
+                    speed = seen * distributed.world_size() / max(time.perf_counter() - started, 1e-9)
+                    if self.position["step"] % args.log_every == 0:
+                        self._log_step(epoch, since_log, grad_norm, speed)
+                        since_log = [0.0, 0]
+                    if args.checkpoint_every and self.position["step"] % args.checkpoint_every == 0 \
+                            and number + 1 < len(batches):
+                        self._checkpoint()
+                    bar.update(task, completed=number + 1, status=f"loss {self.epoch_loss[0] / max(self.epoch_loss[1], 1):.4f}"
+                                                                  f"  {speed:,.0f} reviews/s")
+        totals = distributed.sum_across(torch.tensor(self.epoch_loss, dtype=torch.float64, device=self._reduce_device))
+        return float(totals[0] / max(totals[1], 1))
+
+    def _backward(self, batch: dict, labels: torch.Tensor, epoch: int, number: int, group_size: int) -> float:
+        batch = {k: v.to(self.device, non_blocking=True) for k, v in batch.items()}
+        labels = labels.to(self.device, non_blocking=True)
+        with autocast(self.device, self.args.precision):
+            loss = self.loss_fn(self.network(**batch).float(), labels)
+        if not torch.isfinite(loss):
+            raise CustomerSentimentError(
+                f"Training diverged at epoch {epoch}, batch {number + 1}: the loss is {loss.item()}. No checkpoint "
+                f"was written from this step. Lower the learning rate (--learning-rate), or set --grad-clip.")
+        scaled = loss / group_size
+        (self.scaler.scale(scaled) if self.scaler else scaled).backward()
+        return loss.item()
+
+    def _optimizer_step(self, epoch: int, number: int) -> float:
+        """Clip, check and apply the accumulated gradients; returns their total norm."""
+        if self.scaler is not None:
+            self.scaler.unscale_(self.optimizer)
+        parameters = [p for p in self.model.parameters() if p.grad is not None]
+        limit = self.args.grad_clip if self.args.grad_clip > 0 else float("inf")
+        norm = float(torch.nn.utils.clip_grad_norm_(parameters, limit)) if parameters else 0.0
+        if self.scaler is not None:                 # fp16: an overflow skips the step and lowers the scale
+            self.scaler.step(self.optimizer)
+            self.scaler.update()
+        else:
+            if not math.isfinite(norm):
                 raise CustomerSentimentError(
-                    f"Training diverged at epoch {epoch}, step {step}: the loss is {loss.item()}. "
-                    f"Lower the learning rate (--learning-rate) or use --optimizer adamw.")
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            optimizer.step()
-            scheduler.step()
-            total += loss.item() * len(labels)
-            count += len(labels)
-            seen += len(labels)
-            speed = seen / max(time.perf_counter() - start, 1e-9)
-            bar.update(task, advance=1, status=f"loss {total / count:.4f}  {speed:,.0f} reviews/s")
-    return total / max(count, 1)
+                    f"Training diverged at epoch {epoch}, batch {number + 1}: the gradient is {norm}. No checkpoint "
+                    f"was written from this step. Lower the learning rate (--learning-rate), or set --grad-clip.")
+            self.optimizer.step()
+        self.optimizer.zero_grad(set_to_none=True)
+        self.scheduler.step()
+        return norm
+
+    def _end_epoch(self, epoch: int, loss: float, seconds: float) -> None:
+        record = {"epoch": epoch, "train_loss": loss, "seconds": round(seconds, 3),
+                  "reviews_per_second": round(len(self.train) / max(seconds, 1e-9), 1),
+                  "learning_rate": self.scheduler.get_last_lr()[0]}
+        if self.validation is not None and len(self.validation):
+            predicted = self.predict_reviews(self.validation).argmax(axis=1)
+            truth = self.validation.review_labels
+            record["validation_macro_f1"] = macro_f1(truth, predicted, self.num_classes)
+            record["validation_accuracy"] = float(np.mean(predicted == truth))
+            if record["validation_macro_f1"] > self.early["best_f1"]:
+                self.early.update(best_f1=record["validation_macro_f1"], best_epoch=epoch)
+                self.best_state = copy.deepcopy(self.model.state_dict())
+                if self.run is not None:
+                    self.run.save_best(self.best_state)
+        self.history.epochs.append(record)
+        self.history.best_epoch = self.early["best_epoch"]
+        if self.verbose:
+            console.print(_epoch_line(record, self.args.epochs))
+        if self.run is not None:
+            self.run.log({"kind": "epoch", "step": self.position["step"], **record})
+        best = self.early["best_epoch"]
+        if best is not None and epoch - best >= self.args.patience and epoch < self.args.epochs:
+            self.history.stopped_early = True
+            if self.verbose:
+                console.print(f"  early stopping: no better validation macro-F1 for {self.args.patience} epochs")
+        self.position.update(epoch=epoch + 1, batch=0)
+        self.epoch_loss = [0.0, 0]
+        self._checkpoint()
+
+    def _log_step(self, epoch: int, since_log: list, grad_norm: float, speed: float) -> None:
+        totals = distributed.sum_across(torch.tensor(since_log, dtype=torch.float64, device=self._reduce_device))
+        if self.run is not None:
+            self.run.log({"kind": "train", "step": self.position["step"], "epoch": epoch,
+                          "loss": float(totals[0] / max(totals[1], 1)), "learning_rate": self.scheduler.get_last_lr()[0],
+                          "grad_norm": grad_norm, "reviews_per_second": round(speed, 1)})
+
+    @property
+    def _reduce_device(self) -> torch.device:
+        return self.device if self.device.type == "cuda" else torch.device("cpu")
+
+    # ------------------------------------------------------------------ prediction
+
+    def predict_reviews(self, encoded: EncodedReviews) -> np.ndarray:
+        """Probabilities per review, the mean over its windows."""
+        return encoded.per_review(softmax(predict_logits(self.model, encoded, device=self.device,
+                                                         precision=self.args.precision)))
+
+    # ------------------------------------------------------------------ checkpoints
+
+    def _checkpoint(self) -> None:
+        if self.run is None:
+            return
+        self.run.save_checkpoint({
+            "model": self.model.state_dict(), "optimizer": self.optimizer.state_dict(),
+            "scheduler": self.scheduler.state_dict(), "scaler": self.scaler.state_dict() if self.scaler else {},
+            "torch_rng": torch.get_rng_state(),
+            "cuda_rng": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else [],
+            "position": dict(self.position), "early": dict(self.early), "epoch_loss": list(self.epoch_loss),
+            "history": {"epochs": self.history.epochs, "stopped_early": self.history.stopped_early},
+        })
+
+    def _restore(self, state: dict) -> None:
+        self.model.load_state_dict(state["model"])
+        self.optimizer.load_state_dict(state["optimizer"])
+        self.scheduler.load_state_dict(state["scheduler"])
+        if self.scaler is not None and state["scaler"]:
+            self.scaler.load_state_dict(state["scaler"])
+        torch.set_rng_state(state["torch_rng"])
+        if state["cuda_rng"] and torch.cuda.is_available():
+            torch.cuda.set_rng_state_all(state["cuda_rng"])
+        self.position, self.early = dict(state["position"]), dict(state["early"])
+        self.epoch_loss = list(state["epoch_loss"])
+        self.history.epochs = list(state["history"]["epochs"])
+        self.history.stopped_early = bool(state["history"]["stopped_early"])
+        self.history.best_epoch = self.early["best_epoch"]
+        best = self.run.load_best() if self.run is not None else None
+        self.best_state = {k: v.to(self.device) for k, v in best.items()} if best is not None else None
+
+
+def softmax(logits: np.ndarray) -> np.ndarray:
+    """Row-wise softmax in float64, so that rows sum to 1 to machine precision."""
+    logits = logits.astype(np.float64)
+    logits -= logits.max(axis=1, keepdims=True)
+    exp = np.exp(logits)
+    return exp / exp.sum(axis=1, keepdims=True)
 
 
 @torch.inference_mode()
-def predict_logits(model: nn.Module, reviews: EncodedReviews, batch_size: int = 2048,
-                   device: torch.device | None = None) -> np.ndarray:
-    """Logits (reviews, classes) in float32, batch by batch, in evaluation mode."""
+def predict_logits(model: nn.Module, items: EncodedReviews, batch_size: int = 256,
+                   device: torch.device | None = None, precision: str = "fp32") -> np.ndarray:
+    """Logits (items, classes) in float32, batch by batch, in evaluation mode."""
     model.eval()
     device = device or next(model.parameters()).device
+    precision = "fp32" if precision == "fp16" and device.type != "cuda" else precision
+    # Bags are cheap per review: big batches; sequence models hold (batch, heads, time, time) attention.
+    batch_size = min(batch_size, 64) if getattr(model, "max_length", None) else max(batch_size, 2048)
     out = []
-    for start in range(0, len(reviews), batch_size):
-        batch = model.collate(reviews.docs(start, min(start + batch_size, len(reviews))))
-        out.append(model(**{k: v.to(device, non_blocking=True) for k, v in batch.items()}).float().cpu().numpy())
+    for start in range(0, len(items), batch_size):
+        batch = model.collate(items.docs(start, min(start + batch_size, len(items))))
+        with autocast(device, precision):
+            logits = model(**{k: v.to(device, non_blocking=True) for k, v in batch.items()})
+        out.append(logits.float().cpu().numpy())
     if not out:
         return np.zeros((0, model.num_classes), dtype=np.float32)
     return np.concatenate(out)

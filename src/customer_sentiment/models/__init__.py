@@ -1,6 +1,7 @@
 """Model architectures, one file each, found by versioned name through the registry."""
 
-from . import bag  # noqa: F401  (registers bag_of_embeddings.v1)
+from . import bag, cnn, naive_bayes, pretrained, rnn, transformer  # noqa: F401  (each registers itself)
+from .base import SentimentModel
 from .registry import ARCHITECTURES, get_architecture, list_architectures, register
 
-__all__ = ["ARCHITECTURES", "get_architecture", "list_architectures", "register"]
+__all__ = ["ARCHITECTURES", "SentimentModel", "get_architecture", "list_architectures", "register"]

@@ -11,22 +11,23 @@ import torch
 from torch import nn
 
 from ..tokenizer import WordNgramTokenizer
+from .base import SentimentModel, bag_batch
 from .registry import register
 
 
 @register
-class BagOfEmbeddings(nn.Module):
+class BagOfEmbeddings(SentimentModel):
     """`nn.EmbeddingBag` (mean over a review's features) + `nn.Linear` to class logits."""
 
     name = "bag_of_embeddings.v1"
     description = "Mean of word and n-gram embeddings (nn.EmbeddingBag) and a linear layer; fast, fastText-style."
-    default_learning_rate = 0.01
     tokenizer_class = WordNgramTokenizer
+    training_defaults = {"learning_rate": 0.01, "epochs": 10}
+    settings_help = {"embedding_dim": "size of each word and n-gram embedding",
+                     "dropout": "dropout on the averaged embedding during training"}
 
     def __init__(self, vocab_size: int, num_classes: int, embedding_dim: int = 16, dropout: float = 0.0):
-        super().__init__()
-        self.num_classes = num_classes
-        self.settings = {"embedding_dim": embedding_dim, "dropout": dropout}
+        super().__init__(num_classes, {"embedding_dim": embedding_dim, "dropout": dropout})
         self.embedding = nn.EmbeddingBag(vocab_size, embedding_dim, mode="mean")
         self.dropout = nn.Dropout(dropout)
         self.classifier = nn.Linear(embedding_dim, num_classes)
@@ -35,14 +36,8 @@ class BagOfEmbeddings(nn.Module):
         nn.init.zeros_(self.classifier.weight)
         nn.init.zeros_(self.classifier.bias)
 
-    @staticmethod
-    def collate(docs: list[np.ndarray]) -> dict[str, torch.Tensor]:
-        """Feature-id arrays of a batch of reviews -> flat `ids` and the `offsets` where each starts."""
-        lengths = np.fromiter((len(doc) for doc in docs), dtype=np.int64, count=len(docs))
-        offsets = np.zeros(len(docs), dtype=np.int64)
-        np.cumsum(lengths[:-1], out=offsets[1:])
-        ids = np.concatenate(docs) if docs else np.zeros(0, dtype=np.int64)
-        return {"ids": torch.from_numpy(ids), "offsets": torch.from_numpy(offsets)}
+    def collate(self, docs: list[np.ndarray]) -> dict[str, torch.Tensor]:
+        return bag_batch(docs)
 
     def forward(self, ids: torch.Tensor, offsets: torch.Tensor) -> torch.Tensor:
         bags = self.embedding(ids, offsets)          # (batch, embedding_dim); an empty review -> zeros

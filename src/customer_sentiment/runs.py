@@ -1,0 +1,185 @@
+"""The run directory: what a training run used and did, and where it can be resumed from.
+
+    RUN_DIR/config.toml        the resolved configuration (every key, with its documentation)
+    RUN_DIR/run.json           data file and fingerprint, seed, library versions, command, output, status
+    RUN_DIR/tokenizer.json     the tokenizer fitted at the start (a resumed run reuses it)
+    RUN_DIR/metrics.jsonl      one JSON line per logged step and per epoch (and TensorBoard, if installed)
+    RUN_DIR/checkpoint.pt      the latest checkpoint: model, optimizer, scheduler, RNG states, data position
+    RUN_DIR/best.safetensors   the weights of the best epoch so far (early stopping keeps these)
+
+Checkpoints are written to a temporary file and renamed, so a run killed at any point leaves the
+previous complete one. They hold only tensors and plain values and are read back with
+`torch.load(weights_only=True)`, which unpickles nothing else.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import platform
+import sys
+import tempfile
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+import torch
+from safetensors.torch import load_file, save_file
+
+from ._version import __version__
+from .errors import CustomerSentimentError
+
+RUN_FORMAT = "customer-sentiment/run"
+
+
+def library_versions() -> dict[str, str]:
+    found = {"python": platform.python_version(), "customer-sentiment": __version__}
+    for name in ("torch", "numpy", "pandas", "pyarrow", "tokenizers", "transformers"):
+        try:
+            found[name] = version(name)
+        except PackageNotFoundError:
+            pass
+    return found
+
+
+class RunDirectory:
+    """Files of one run; in a distributed run only rank 0 writes (`writer=False` elsewhere)."""
+
+    def __init__(self, path: str | Path, writer: bool = True):
+        self.path = Path(path)
+        self.writer = writer
+        self._tensorboard = None
+
+    config_path = property(lambda self: self.path / "config.toml")
+    info_path = property(lambda self: self.path / "run.json")
+    tokenizer_path = property(lambda self: self.path / "tokenizer.json")
+    metrics_path = property(lambda self: self.path / "metrics.jsonl")
+    checkpoint_path = property(lambda self: self.path / "checkpoint.pt")
+    best_path = property(lambda self: self.path / "best.safetensors")
+
+    def start(self, config_toml: str, info: dict, tokenizer: dict) -> None:
+        """A new run: refuse a directory that holds another run, then write what the run uses."""
+        if not self.writer:
+            return
+        if self.info_path.exists():
+            raise CustomerSentimentError(
+                f"{self.path} already holds a run; continue it with --resume {self.path}, or pass another --run-dir.")
+        try:
+            self.path.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise CustomerSentimentError(f"Cannot create the run directory {self.path}: {error.strerror}.") from None
+        _atomic_write(self.config_path, config_toml.encode())
+        self.update_info({"format": RUN_FORMAT, "version": 1, "status": "running", "command": sys.argv,
+                          "started": _now(), "versions": library_versions(), **info})
+        _atomic_write(self.tokenizer_path, json.dumps(tokenizer, ensure_ascii=False).encode())
+
+    def info(self) -> dict:
+        try:
+            info = json.loads(self.info_path.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError):
+            raise CustomerSentimentError(
+                f"{self.path} is not a run directory (no readable run.json); pass the --run-dir of an earlier run.") from None
+        if info.get("format") != RUN_FORMAT:
+            raise CustomerSentimentError(f"{self.info_path} is not a customer-sentiment run record.")
+        return info
+
+    def update_info(self, changes: dict) -> None:
+        if self.writer:
+            current = json.loads(self.info_path.read_text(encoding="utf-8")) if self.info_path.exists() else {}
+            _atomic_write(self.info_path, json.dumps({**current, **changes}, indent=2, ensure_ascii=False).encode())
+
+    def tokenizer(self) -> dict:
+        return json.loads(self.tokenizer_path.read_text(encoding="utf-8"))
+
+    # ------------------------------------------------------------------ metrics
+
+    def log(self, record: dict) -> None:
+        """Append one JSON line; TensorBoard gets the numbers too when it is installed."""
+        if not self.writer:
+            return
+        with open(self.metrics_path, "a", encoding="utf-8") as handle:
+            handle.write(json.dumps({"time": _now(), **record}) + "\n")
+        board = self._board()
+        if board is not None:
+            step = record.get("step", 0)
+            for key, value in record.items():
+                if isinstance(value, (int, float)) and key not in ("step", "epoch"):
+                    board.add_scalar(f"{record.get('kind', 'train')}/{key}", value, step)
+
+    def _board(self):
+        if self._tensorboard is None:
+            try:
+                from torch.utils.tensorboard import SummaryWriter
+                self._tensorboard = SummaryWriter(str(self.path / "tensorboard"))
+            except ImportError:
+                self._tensorboard = False
+        return self._tensorboard or None
+
+    def close(self) -> None:
+        if self._tensorboard:
+            self._tensorboard.close()
+
+    # ------------------------------------------------------------------ checkpoints
+
+    def save_checkpoint(self, state: dict) -> None:
+        """Write the checkpoint atomically; refuse one that holds a non-finite number."""
+        if not self.writer:
+            return
+        bad = next((name for name, tensor in _tensors(state) if tensor.is_floating_point()
+                    and not torch.isfinite(tensor).all()), None)
+        if bad is not None:
+            raise CustomerSentimentError(f"Not writing a checkpoint: {bad} holds a non-finite value. Lower the "
+                                         f"learning rate, or use --grad-clip.")
+        handle, temporary = tempfile.mkstemp(prefix=".checkpoint.", suffix=".partial", dir=self.path)
+        os.close(handle)
+        try:
+            torch.save(state, temporary)
+            os.replace(temporary, self.checkpoint_path)
+        finally:
+            Path(temporary).unlink(missing_ok=True)
+
+    def load_checkpoint(self) -> dict | None:
+        if not self.checkpoint_path.exists():
+            return None
+        try:
+            return torch.load(self.checkpoint_path, map_location="cpu", weights_only=True)
+        except Exception as error:                       # a damaged or foreign file: say so, run nothing
+            raise CustomerSentimentError(f"Cannot read the checkpoint {self.checkpoint_path}: {error}.") from None
+
+    def save_best(self, state_dict: dict[str, torch.Tensor]) -> None:
+        if self.writer:
+            handle, temporary = tempfile.mkstemp(prefix=".best.", suffix=".partial", dir=self.path)
+            os.close(handle)
+            try:
+                save_file({k: v.detach().cpu().contiguous() for k, v in state_dict.items()}, temporary)
+                os.replace(temporary, self.best_path)
+            finally:
+                Path(temporary).unlink(missing_ok=True)
+
+    def load_best(self) -> dict[str, torch.Tensor] | None:
+        return load_file(str(self.best_path)) if self.best_path.exists() else None
+
+
+def _tensors(value, prefix: str = ""):
+    if isinstance(value, torch.Tensor):
+        yield prefix, value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _tensors(item, f"{prefix}.{key}" if prefix else str(key))
+    elif isinstance(value, (list, tuple)):
+        for index, item in enumerate(value):
+            yield from _tensors(item, f"{prefix}[{index}]")
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+        os.replace(temporary, path)
+    finally:
+        Path(temporary).unlink(missing_ok=True)
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
