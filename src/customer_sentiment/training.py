@@ -166,7 +166,10 @@ class Trainer:
     def _train_epoch(self, epoch: int, start_batch: int) -> float:
         model, args = self.model, self.args
         batches = self._batches(epoch)
+        # A generator of its own: creating an iterator would otherwise draw from the global RNG, which
+        # dropout uses, and a resumed run would be one draw off.
         loader = DataLoader(self.train, batch_sampler=batches[start_batch:], pin_memory=self.device.type == "cuda",
+                            generator=torch.Generator(),
                             collate_fn=lambda items: (model.collate([doc for doc, _ in items]),
                                                       torch.tensor([label for _, label in items])))
         self.network.train()
