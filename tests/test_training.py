@@ -143,3 +143,44 @@ def test_a_checkpoint_with_a_non_finite_value_is_refused(tmp_path):
     with pytest.raises(CustomerSentimentError, match=re.escape("Not writing a checkpoint: model.w holds a non-finite value")):
         run.save_checkpoint({"model": {"w": torch.tensor([1.0, float("nan")])}})
     assert not run.checkpoint_path.exists()
+
+
+def _bag_run(**overrides):
+    from customer_sentiment.encoding import EncodedReviews
+    from customer_sentiment.models.bag import BagOfEmbeddings
+    from customer_sentiment.training import Trainer
+
+    rng = np.random.default_rng(0)
+    lengths = rng.integers(1, 8, size=32)
+    data = EncodedReviews(rng.integers(0, 50, size=lengths.sum()), np.concatenate([[0], np.cumsum(lengths)]),
+                          rng.integers(0, 2, size=32))
+    torch.manual_seed(0)
+    model = BagOfEmbeddings(vocab_size=50, num_classes=2, embedding_dim=4)
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    settings = {"epochs": 1, "learning_rate": 0.1, "validation_fraction": 0.0, "optimizer": "sgd", "momentum": 0.0,
+                "schedule": "constant", **overrides}
+    Trainer(model, data, None, TrainingArguments(**settings).resolve(BagOfEmbeddings), 2, verbose=False).fit()
+    return before, model.state_dict()
+
+
+def test_accumulating_two_half_batches_equals_one_full_batch():
+    _, whole = _bag_run(batch_size=8)
+    _, halves = _bag_run(batch_size=4, accumulation_steps=2)
+    for key in whole:
+        torch.testing.assert_close(whole[key], halves[key], rtol=1e-5, atol=1e-6)
+
+
+def test_gradient_clipping_bounds_each_step():
+    before, after = _bag_run(batch_size=32, grad_clip=1e-3)            # one SGD step of learning rate 0.1
+    change = torch.sqrt(sum(((after[k] - before[k]) ** 2).sum() for k in before))
+    assert 0 < change <= 0.1 * 1e-3 * 1.0001
+    _, unclipped = _bag_run(batch_size=32)
+    assert torch.sqrt(sum(((unclipped[k] - before[k]) ** 2).sum() for k in before)) > 10 * change
+
+
+def test_bf16_trains_on_cpu_and_fp16_needs_cuda():
+    pipeline = train(precision="bf16", epochs=20)
+    assert np.isfinite(pipeline.history_.epochs[-1]["train_loss"]) and pipeline.predict(TEXTS) == LABELS
+    if not torch.cuda.is_available():
+        with pytest.raises(CustomerSentimentError, match=re.escape("Precision fp16 needs a CUDA GPU")):
+            train(precision="fp16", device="cpu")

