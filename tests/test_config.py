@@ -30,7 +30,8 @@ def test_the_written_config_documents_every_key_and_reads_back(name):
 
 def test_unknown_sections_and_keys_list_the_valid_ones():
     architecture = get_architecture("bag_of_embeddings.v1")
-    with pytest.raises(CustomerSentimentError, match=re.escape("unknown section [optimizer]; valid: data, model, tokenizer")):
+    expected = "unknown section [optimizer]; valid sections: data, model, tokenizer"
+    with pytest.raises(CustomerSentimentError, match=re.escape(expected)):
         config.check({"optimizer": {}}, architecture, "run.toml")
     with pytest.raises(CustomerSentimentError, match=re.escape(
             "run.toml: unknown key tokenizer.vocab_size; valid: max_words, max_ngrams, ngram_max, min_count.")):
@@ -62,6 +63,16 @@ def test_flags_override_the_config_file_which_overrides_defaults(tmp_path):
     resolved = tomllib.loads((tmp_path / "run" / "config.toml").read_text())
     assert resolved["training"]["epochs"] == 1 and resolved["model"]["architecture"] == "naive_bayes_bag.v1"
     assert resolved["data"]["file"] == str(SAMPLE)
+
+
+def test_keys_outside_sections_and_odd_architectures_are_refused(tmp_path):
+    (tmp_path / "run.toml").write_text("epochs = 3\n")
+    done = run_cli("train", SAMPLE, "--rating-column", "rating", "--config", tmp_path / "run.toml", "-o", tmp_path / "m")
+    assert done.returncode == 1 and "unknown top-level key 'epochs'; valid sections: data, model" in done.stderr
+    (tmp_path / "run.toml").write_text('[model]\narchitecture = ["cnn.v1"]\n')
+    done = run_cli("train", SAMPLE, "--rating-column", "rating", "--config", tmp_path / "run.toml", "-o", tmp_path / "m")
+    assert done.returncode == 1 and "model.architecture is ['cnn.v1']; expected a string" in done.stderr
+    assert "Traceback" not in done.stderr
 
 
 def test_a_config_file_with_an_unknown_key_is_refused(tmp_path):

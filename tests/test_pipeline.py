@@ -43,8 +43,15 @@ def test_a_single_class_cannot_be_learned():
 
 def test_unknown_model_setting_lists_the_valid_ones():
     with pytest.raises(CustomerSentimentError, match=re.escape(
-            "Unknown model setting hidden_size for bag_of_embeddings.v1; valid: embedding_dim, dropout.")):
+            "unknown key model.hidden_size; valid: architecture, embedding_dim, dropout.")):
         SentimentPipeline(model_settings={"hidden_size": 3}, verbose=False).fit(["a", "b"], ["x", "y"])
+
+
+def test_settings_a_model_cannot_take_are_the_users_error():
+    with pytest.raises(CustomerSentimentError, match=re.escape("transformer.v1 cannot be built with {'heads': 3}: ")):
+        SentimentPipeline("transformer.v1", model_settings={"heads": 3}, verbose=False).fit(["a b", "c d"] * 5, ["x", "y"] * 5)
+    with pytest.raises(CustomerSentimentError, match=re.escape("widths must be a non-empty list of positive integers")):
+        SentimentPipeline("cnn.v1", model_settings={"widths": []}, verbose=False).fit(["a b", "c d"] * 5, ["x", "y"] * 5)
 
 
 def test_single_string_in_single_result_out(sample_pipeline):

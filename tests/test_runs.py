@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 
+import pytest
 import torch
 from safetensors.torch import load_file
 
@@ -82,3 +83,17 @@ def test_two_processes_train_with_ddp_and_rank_0_saves(tmp_path):
     lines = [json.loads(line) for line in (tmp_path / "run" / "metrics.jsonl").read_text().splitlines()]
     assert [line["epoch"] for line in lines if line["kind"] == "epoch"] == [1, 2, 3]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["model", "run"]
+
+
+def test_resuming_with_another_batch_layout_is_refused(tmp_path):
+    from customer_sentiment import CustomerSentimentError, TrainingArguments, read_reviews
+
+    reviews = read_reviews(SAMPLE, "review", rating_column="rating").subset(range(200))
+    SentimentPipeline(training=TrainingArguments(epochs=1, batch_size=8), verbose=False).fit(
+        reviews.texts, reviews.labels, run_dir=tmp_path / "run")
+    with pytest.raises(CustomerSentimentError, match="resume with the same number of processes"):
+        SentimentPipeline(training=TrainingArguments(epochs=1, batch_size=16), verbose=False).fit(
+            reviews.texts, reviews.labels, run_dir=tmp_path / "run", resume=True)
+    with pytest.raises(CustomerSentimentError, match="The data differs from the run's"):
+        SentimentPipeline(training=TrainingArguments(epochs=1, batch_size=8), verbose=False).fit(
+            reviews.texts[:-1], reviews.labels[:-1], run_dir=tmp_path / "run", resume=True)

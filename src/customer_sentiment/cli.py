@@ -19,11 +19,10 @@ from rich.text import Text
 
 from . import display
 from ._version import __version__
+from .config import DEFAULT_MODEL
 from .console import console
 from .data import RatingMap, read_reviews, read_table
 from .errors import CustomerSentimentError
-
-DEFAULT_MODEL = "bag_of_embeddings.v1"
 
 app = typer.Typer(name="customer-sentiment", add_completion=False, no_args_is_help=True,
                   pretty_exceptions_enable=False,
@@ -163,11 +162,15 @@ def train(
         run_dir = resume
         run_info = RunInfo.read(resume)
         settings, output = run_info.config, run_info.output
+        architecture = get_architecture(run_config.architecture_name(settings, str(resume / "config.toml")))
+        run_config.check(settings, architecture, str(resume / "config.toml"))
     else:
-        settings = run_config.merge(run_config.read_toml(config_file) if config_file else run_config.empty_config(),
-                                    flags, run_config.parse_overrides(set_ or []))
-    architecture = get_architecture(settings["model"].get("architecture") or DEFAULT_MODEL)
-    run_config.check(settings, architecture, str(config_file or "--set"))
+        from_file = run_config.read_toml(config_file) if config_file else run_config.empty_config()
+        overrides = run_config.parse_overrides(set_ or [])
+        settings = run_config.merge(from_file, flags, overrides)
+        architecture = get_architecture(run_config.architecture_name(settings, str(config_file or "--model")))
+        run_config.check(from_file, architecture, str(config_file))
+        run_config.check(overrides, architecture, "--set")
     data_settings = {**run_config.DATA_DEFAULTS, **settings["data"]}
     if not data_settings["file"]:
         raise CustomerSentimentError("Say which reviews to train on: pass DATA, or data.file in --config.")
@@ -218,6 +221,10 @@ class RunInfo:
         info = run.info()
         if info.get("status") == "finished":
             raise CustomerSentimentError(f"The run in {path} has finished; its model is in {info.get('output')}.")
+        if not info.get("output") or not run.config_path.is_file():
+            raise CustomerSentimentError(
+                f"{path} lacks its config.toml or the model's output path (was it started from Python rather than "
+                f"`customer-sentiment train`?). Resume it with SentimentPipeline.fit(..., run_dir=..., resume=True).")
         return cls(run_config.read_toml(run.config_path), Path(info["output"]))
 
 
@@ -244,16 +251,13 @@ def _default_run_dir(output: Path) -> Path:
 
 
 @app.command()
+@user_errors
 def config(model: Annotated[str, typer.Option(help="Architecture whose settings to list.")] = DEFAULT_MODEL):
     """Print a TOML run configuration with every key, its default and a comment on what it does."""
     from . import config as run_config
     from .models import get_architecture
 
-    try:
-        architecture = get_architecture(model)
-    except CustomerSentimentError as error:
-        console.print(Text("error: ", style="bold red") + Text(str(error)))
-        raise typer.Exit(1) from None
+    architecture = get_architecture(model)
     header = (f"customer-sentiment run configuration for {model}.\n"
               f"Use it with: customer-sentiment train --config FILE -o MODEL_DIR. Flags and --set override it.\n"
               f"Training settings left unset take the architecture's defaults.")

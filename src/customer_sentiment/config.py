@@ -30,6 +30,7 @@ DATA_HELP = {
 DATA_DEFAULTS = {"file": "", "text_column": "review", "label_column": "", "rating_column": "",
                  "rating_map": "1-2:negative,3:neutral,4-5:positive", "encoding": "utf-8"}
 SECTIONS = ("data", "model", "tokenizer", "training")
+DEFAULT_MODEL = "bag_of_embeddings.v1"
 
 
 def settings_of(target: type, skip: tuple[str, ...]) -> dict[str, object]:
@@ -63,13 +64,27 @@ def valid_keys(section: str, architecture: type) -> dict[str, str]:
     return training_help()
 
 
-def check(config: dict[str, dict], architecture: type, source: str) -> None:
-    """Unknown sections and keys are errors listing the valid ones; values must have the right type."""
+def check_sections(config: dict, source: str) -> None:
+    """Only the four sections, each a table of keys."""
     for section, values in config.items():
         if section not in SECTIONS:
-            raise CustomerSentimentError(f"{source}: unknown section [{section}]; valid: {', '.join(SECTIONS)}.")
+            where = f"section [{section}]" if isinstance(values, dict) else f"top-level key {section!r}"
+            raise CustomerSentimentError(f"{source}: unknown {where}; valid sections: {', '.join(SECTIONS)}. "
+                                         f"Put each key in its section, e.g. epochs under [training].")
         if not isinstance(values, dict):
             raise CustomerSentimentError(f"{source}: [{section}] must be a table of keys.")
+
+
+def architecture_name(config: dict[str, dict], source: str) -> str:
+    name = config.get("model", {}).get("architecture") or DEFAULT_MODEL
+    check_type("model.architecture", name, "str", f"an architecture name in {source} (customer-sentiment models)")
+    return name
+
+
+def check(config: dict[str, dict], architecture: type, source: str) -> None:
+    """Unknown sections and keys are errors listing the valid ones; values must have the right type."""
+    check_sections(config, source)
+    for section, values in config.items():
         keys = valid_keys(section, architecture)
         for key, value in values.items():
             if key not in keys:
@@ -93,7 +108,7 @@ def _check_value(section: str, key: str, value: object, architecture: type, sour
 
 
 def read_toml(path: str | Path) -> dict[str, dict]:
-    """A config file's sections, checked only for TOML syntax here (see `check`)."""
+    """A config file's sections, checked for TOML syntax and sections here (keys: see `check`)."""
     path = Path(path)
     try:
         with open(path, "rb") as handle:
@@ -103,6 +118,7 @@ def read_toml(path: str | Path) -> dict[str, dict]:
                                      f"Write one with `customer-sentiment config > {path.name}`.") from None
     except tomllib.TOMLDecodeError as error:
         raise CustomerSentimentError(f"{path} is not valid TOML: {error}. Fix the line it names.") from None
+    check_sections(data, str(path))
     return {**empty_config(), **data}
 
 

@@ -17,8 +17,10 @@ def launched_by_torchrun() -> bool:
 
 
 def start(device_type: str) -> None:
-    """Join the process group that torchrun set up, once."""
+    """Join the process group that torchrun set up, once; on GPUs, each process takes its own."""
     if launched_by_torchrun() and not dist.is_initialized():
+        if device_type == "cuda":
+            torch.cuda.set_device(int(os.environ.get("LOCAL_RANK", "0")))
         dist.init_process_group(backend="nccl" if device_type == "cuda" else "gloo")
 
 
@@ -47,9 +49,33 @@ def local_device(device: torch.device) -> torch.device:
     return device
 
 
+def _collective_device() -> torch.device:
+    return torch.device("cuda", torch.cuda.current_device()) if dist.get_backend() == "nccl" else torch.device("cpu")
+
+
 def sum_across(values: torch.Tensor) -> torch.Tensor:
     """The element-wise sum of `values` over all processes (the values themselves alone)."""
-    if dist.is_initialized():
-        values = values.clone()
-        dist.all_reduce(values, op=dist.ReduceOp.SUM)
-    return values
+    if not dist.is_initialized():
+        return values
+    values = values.detach().to(_collective_device(), copy=True)
+    dist.all_reduce(values, op=dist.ReduceOp.SUM)
+    return values.cpu()
+
+
+def from_rank_0(values: torch.Tensor) -> torch.Tensor:
+    """Rank 0's `values` in every process, so that all of them take the same decision."""
+    if not dist.is_initialized():
+        return values
+    values = values.detach().to(_collective_device(), copy=True)
+    dist.broadcast(values, src=0)
+    return values.cpu()
+
+
+def gather(values: torch.Tensor) -> list[torch.Tensor]:
+    """Every process's `values` (same shape everywhere), in rank order."""
+    if not dist.is_initialized():
+        return [values]
+    values = values.detach().to(_collective_device())
+    parts = [torch.empty_like(values) for _ in range(dist.get_world_size())]
+    dist.all_gather(parts, values)
+    return [part.cpu() for part in parts]

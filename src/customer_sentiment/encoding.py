@@ -39,8 +39,7 @@ class EncodedReviews(Dataset):
     @property
     def review_labels(self) -> np.ndarray:
         """The label of each review (that of its first item)."""
-        first = np.zeros(self.n_reviews, dtype=np.int64)
-        first[self.review[::-1]] = np.arange(len(self.review))[::-1]
+        _, first = np.unique(self.review, return_index=True)      # items are in review order
         return self.labels[first]
 
     def windows(self, length: int, stride: int) -> EncodedReviews:

@@ -9,7 +9,6 @@ directory of `saving.py`.
 from __future__ import annotations
 
 import datetime as dt
-import inspect
 import os
 import time
 from collections.abc import Sequence
@@ -19,7 +18,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from . import config as run_config
 from . import distributed
+from .config import DEFAULT_MODEL
 from .console import progress_bar
 from .data import Reviews, clean_texts, estimate_rows, fingerprint, iter_table_chunks, require_columns, split_indices
 from .encoding import EncodedReviews
@@ -29,10 +30,9 @@ from .files import TABLE_SUFFIXES, check_output_path, table_writer
 from .models import get_architecture
 from .runs import RunDirectory
 from .saving import ModelFiles, read_model_dir, write_model_dir
-from .training import Trainer, TrainingHistory, predict_logits, resolve_device, softmax
-from .training_args import TrainingArguments, check_type
+from .training import Trainer, TrainingHistory, check_device, predict_logits, resolve_device, softmax
+from .training_args import TrainingArguments
 
-DEFAULT_MODEL = "bag_of_embeddings.v1"
 _ENCODE_SLICE = 4_096                # texts tokenized at a time by one thread
 
 
@@ -71,8 +71,9 @@ class SentimentPipeline:
         continues the run found there (same data, same tokenizer) from its last checkpoint.
         """
         architecture = get_architecture(self.model)
-        _check_settings(architecture, self.model_settings, "model", skip=("self", "vocab_size", "num_classes"))
-        _check_settings(architecture.tokenizer_class, self.tokenizer_settings, "tokenizer", skip=("self",))
+        run_config.check({"model": {"architecture": self.model, **self.model_settings},
+                          "tokenizer": self.tokenizer_settings}, architecture, "the pipeline's settings")
+        check_device(self.training)                                    # before minutes of tokenizing
         labels = [str(label) for label in labels]
         if len(texts) != len(labels):
             raise CustomerSentimentError(f"fit() got {len(texts)} texts but {len(labels)} labels; pass one label per text.")
@@ -94,7 +95,7 @@ class SentimentPipeline:
         self.tokenizer_ = self._tokenizer(architecture, [texts[i] for i in train_idx], run, resume, data_fingerprint)
         self.labels_ = classes
         torch.manual_seed(seed)
-        self.model_ = architecture(self.tokenizer_.vocab_size, len(classes), **self.model_settings)
+        self.model_ = _build(architecture, self.tokenizer_.vocab_size, len(classes), self.model_settings)
         train = self._items(self._encode([texts[i] for i in train_idx], y[train_idx]))
         validation = self._items(self._encode([texts[i] for i in val_idx], y[val_idx])) if len(val_idx) else None
         self.model_.prepare(train.ids, train.offsets, train.labels)
@@ -341,16 +342,11 @@ def _output_columns(chunk, data, text_column: str, id_column: str | None,
     return columns
 
 
-def _check_settings(target: type, settings: dict, section: str, skip: tuple[str, ...]) -> None:
-    """Unknown names and values of the wrong type are errors; a setting's type is its default's."""
-    parameters = {name: p for name, p in inspect.signature(target.__init__).parameters.items() if name not in skip}
-    unknown = sorted(set(settings) - set(parameters))
-    if unknown:
+def _build(architecture, vocab_size: int, num_classes: int, settings: dict):
+    """The architecture with these settings; a setting it cannot take is the user's error, said so."""
+    try:
+        return architecture(vocab_size, num_classes, **settings)
+    except (ValueError, AssertionError, TypeError) as error:
         raise CustomerSentimentError(
-            f"Unknown {section} setting{'s' if len(unknown) > 1 else ''} {', '.join(unknown)} for "
-            f"{getattr(target, 'name', target.__name__)}; valid: {', '.join(parameters)}.")
-    for name, value in settings.items():
-        default = parameters[name].default
-        if default is not inspect.Parameter.empty and default is not None:
-            check_type(f"The {section} setting {name}", value, type(default).__name__,
-                       f"--set {section}.{name}=VALUE with a value like {default!r}")
+            f"{architecture.name} cannot be built with {settings}: {error}. Fix the model settings "
+            f"(`customer-sentiment config --model {architecture.name}` lists them with their defaults).") from None

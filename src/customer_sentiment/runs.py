@@ -5,7 +5,7 @@
     RUN_DIR/tokenizer.json     the tokenizer fitted at the start (a resumed run reuses it)
     RUN_DIR/metrics.jsonl      one JSON line per logged step and per epoch (and TensorBoard, if installed)
     RUN_DIR/checkpoint.pt      the latest checkpoint: model, optimizer, scheduler, RNG states, data position
-    RUN_DIR/best.safetensors   the weights of the best epoch so far (early stopping keeps these)
+    RUN_DIR/best-epoch-N.safetensors  the weights of the best epoch so far (early stopping keeps these)
 
 Checkpoints are written to a temporary file and renamed, so a run killed at any point leaves the
 previous complete one. They hold only tensors and plain values and are read back with
@@ -55,7 +55,6 @@ class RunDirectory:
     tokenizer_path = property(lambda self: self.path / "tokenizer.json")
     metrics_path = property(lambda self: self.path / "metrics.jsonl")
     checkpoint_path = property(lambda self: self.path / "checkpoint.pt")
-    best_path = property(lambda self: self.path / "best.safetensors")
 
     def start(self, config_toml: str, info: dict, tokenizer: dict) -> None:
         """A new run: refuse a directory that holds another run, then write what the run uses."""
@@ -130,13 +129,7 @@ class RunDirectory:
         if bad is not None:
             raise CustomerSentimentError(f"Not writing a checkpoint: {bad} holds a non-finite value. Lower the "
                                          f"learning rate, or use --grad-clip.")
-        handle, temporary = tempfile.mkstemp(prefix=".checkpoint.", suffix=".partial", dir=self.path)
-        os.close(handle)
-        try:
-            torch.save(state, temporary)
-            os.replace(temporary, self.checkpoint_path)
-        finally:
-            Path(temporary).unlink(missing_ok=True)
+        _atomic(self.checkpoint_path, lambda temporary: torch.save(state, temporary))
 
     def load_checkpoint(self) -> dict | None:
         if not self.checkpoint_path.exists():
@@ -146,18 +139,30 @@ class RunDirectory:
         except Exception as error:                       # a damaged or foreign file: say so, run nothing
             raise CustomerSentimentError(f"Cannot read the checkpoint {self.checkpoint_path}: {error}.") from None
 
-    def save_best(self, state_dict: dict[str, torch.Tensor]) -> None:
-        if self.writer:
-            handle, temporary = tempfile.mkstemp(prefix=".best.", suffix=".partial", dir=self.path)
-            os.close(handle)
-            try:
-                save_file({k: v.detach().cpu().contiguous() for k, v in state_dict.items()}, temporary)
-                os.replace(temporary, self.best_path)
-            finally:
-                Path(temporary).unlink(missing_ok=True)
+    def best_path(self, epoch: int) -> Path:
+        return self.path / f"best-epoch-{epoch}.safetensors"
 
-    def load_best(self) -> dict[str, torch.Tensor] | None:
-        return load_file(str(self.best_path)) if self.best_path.exists() else None
+    def save_best(self, state_dict: dict[str, torch.Tensor], epoch: int) -> None:
+        """The weights of a new best epoch, in a file of its own until a checkpoint names it the best."""
+        if self.writer:
+            tensors = {k: v.detach().cpu().contiguous() for k, v in state_dict.items()}
+            _atomic(self.best_path(epoch), lambda temporary: save_file(tensors, temporary))
+
+    def prune_best(self, keep: int | None) -> None:
+        """After a checkpoint: drop best-weight files of other epochs."""
+        if self.writer:
+            for path in self.path.glob("best-epoch-*.safetensors"):
+                if path != (self.best_path(keep) if keep is not None else None):
+                    path.unlink(missing_ok=True)
+
+    def load_best(self, epoch: int | None) -> dict[str, torch.Tensor] | None:
+        if epoch is None:
+            return None
+        path = self.best_path(epoch)
+        try:
+            return load_file(str(path))
+        except Exception as error:                       # missing or damaged: the run cannot restore its best
+            raise CustomerSentimentError(f"Cannot read the best weights {path}: {error}. Start a new run.") from None
 
 
 def _tensors(value, prefix: str = ""):
@@ -171,14 +176,19 @@ def _tensors(value, prefix: str = ""):
             yield from _tensors(item, f"{prefix}[{index}]")
 
 
-def _atomic_write(path: Path, data: bytes) -> None:
+def _atomic(path: Path, write) -> None:
+    """Call write(temporary) for a temporary file beside `path`, then rename it to `path`."""
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
+    os.close(handle)
     try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
+        write(temporary)
         os.replace(temporary, path)
     finally:
         Path(temporary).unlink(missing_ok=True)
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    _atomic(path, lambda temporary: Path(temporary).write_bytes(data))
 
 
 def _now() -> str:

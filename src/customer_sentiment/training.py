@@ -66,14 +66,28 @@ def autocast(device: torch.device, precision: str):
 
 
 def make_optimizer(model: nn.Module, args: TrainingArguments, device: torch.device) -> torch.optim.Optimizer:
-    """SGD (with momentum), Adam or AdamW over the trainable parameters; fused kernels where there are some."""
-    parameters = [p for p in model.parameters() if p.requires_grad]
+    """SGD (with momentum), Adam or AdamW over the trainable parameters; fused kernels where there are some.
+
+    Weight decay applies to weight matrices and embeddings, not to biases and normalization scales.
+    """
+    trainable = [p for p in model.parameters() if p.requires_grad]
+    groups = [{"params": [p for p in trainable if p.ndim >= 2], "weight_decay": args.weight_decay},
+              {"params": [p for p in trainable if p.ndim < 2], "weight_decay": 0.0}]
+    groups = [group for group in groups if group["params"]]
     fused = {"fused": True} if device.type in ("cpu", "cuda") else {}
     if args.optimizer == "sgd":
-        return torch.optim.SGD(parameters, lr=args.learning_rate, momentum=args.momentum,
-                               weight_decay=args.weight_decay, **fused)
+        return torch.optim.SGD(groups, lr=args.learning_rate, momentum=args.momentum, **fused)
     kind = torch.optim.Adam if args.optimizer == "adam" else torch.optim.AdamW
-    return kind(parameters, lr=args.learning_rate, weight_decay=args.weight_decay, **fused)
+    return kind(groups, lr=args.learning_rate, **fused)
+
+
+def check_device(args: TrainingArguments) -> torch.device:
+    """The device a run will use; fails early (before any data is read) if it cannot run there."""
+    device = resolve_device(args.device)
+    if args.precision == "fp16" and device.type != "cuda":
+        raise CustomerSentimentError("Precision fp16 needs a CUDA GPU (it relies on gradient scaling there); "
+                                     "use --precision bf16 on this device.")
+    return device
 
 
 def make_schedule(optimizer: torch.optim.Optimizer, args: TrainingArguments,
@@ -113,10 +127,7 @@ class Trainer:
     def __init__(self, model: nn.Module, train: EncodedReviews, validation: EncodedReviews | None,
                  args: TrainingArguments, num_classes: int, run: RunDirectory | None = None, verbose: bool = True):
         self.args, self.num_classes, self.run, self.train, self.validation = args, num_classes, run, train, validation
-        self.device = distributed.local_device(resolve_device(args.device))
-        if args.precision == "fp16" and self.device.type != "cuda":
-            raise CustomerSentimentError("Precision fp16 needs a CUDA GPU (it relies on gradient scaling there); "
-                                         "use --precision bf16 on this device.")
+        self.device = distributed.local_device(check_device(args))
         distributed.start(self.device.type)
         self.verbose = verbose and distributed.is_main()
         self.model = model.to(self.device)
@@ -125,7 +136,7 @@ class Trainer:
         if distributed.world_size() > 1:
             torch.manual_seed(args.seed + distributed.rank())       # each process its own dropout masks
         self.optimizer = make_optimizer(self.model, args, self.device)
-        self.batches_per_epoch = len(self._batches(1))
+        self.batches_per_epoch = math.ceil(math.ceil(len(train) / distributed.world_size()) / args.batch_size)
         self.steps_per_epoch = math.ceil(self.batches_per_epoch / args.accumulation_steps)
         self.scheduler = make_schedule(self.optimizer, args, args.epochs * self.steps_per_epoch)
         self.scaler = torch.amp.GradScaler("cuda") if args.precision == "fp16" else None
@@ -136,6 +147,7 @@ class Trainer:
         self.early = {"best_f1": -1.0, "best_epoch": None}
         self.epoch_loss = [0.0, 0]                                  # sum and count, this epoch so far
         self.best_state: dict | None = None
+        self.skipped_steps = 0                                      # fp16 steps skipped in a row (overflow)
 
     # ------------------------------------------------------------------ the loop
 
@@ -149,8 +161,7 @@ class Trainer:
             self._end_epoch(epoch, loss, time.perf_counter() - start)
         if self.best_state is not None:
             self.model.load_state_dict(self.best_state)
-        if self.history.best_epoch is None and self.history.epochs:
-            self.history.best_epoch = self.history.epochs[-1]["epoch"]
+        self.history.best_epoch = self.early["best_epoch"] or (self.history.epochs[-1]["epoch"] if self.history.epochs else None)
         self.model.eval()
         if self.run is not None:
             self.run.close()
@@ -198,7 +209,8 @@ class Trainer:
                         self._checkpoint()
                     bar.update(task, completed=number + 1, status=f"loss {self.epoch_loss[0] / max(self.epoch_loss[1], 1):.4f}"
                                                                   f"  {speed:,.0f} reviews/s")
-        totals = distributed.sum_across(torch.tensor(self.epoch_loss, dtype=torch.float64, device=self._reduce_device))
+        self.items_this_call = seen * distributed.world_size()     # a resumed epoch counts only its own part
+        totals = distributed.sum_across(torch.tensor(self.epoch_loss, dtype=torch.float64))
         return float(totals[0] / max(totals[1], 1))
 
     def _backward(self, batch: dict, labels: torch.Tensor, epoch: int, number: int, group_size: int) -> float:
@@ -206,10 +218,14 @@ class Trainer:
         labels = labels.to(self.device, non_blocking=True)
         with autocast(self.device, self.args.precision):
             loss = self.loss_fn(self.network(**batch).float(), labels)
-        if not torch.isfinite(loss):
+        finite = torch.isfinite(loss).float().reshape(1)
+        if distributed.world_size() > 1:                            # every process stops, not one alone
+            finite = distributed.sum_across(finite) / distributed.world_size()
+        if finite.item() < 1:
             raise CustomerSentimentError(
-                f"Training diverged at epoch {epoch}, batch {number + 1}: the loss is {loss.item()}. No checkpoint "
-                f"was written from this step. Lower the learning rate (--learning-rate), or set --grad-clip.")
+                f"Training diverged at epoch {epoch}, batch {number + 1}: the loss is {loss.item()} (in one process "
+                f"at least). No checkpoint was written from this step. Lower the learning rate (--learning-rate), "
+                f"or set --grad-clip.")
         scaled = loss / group_size
         (self.scaler.scale(scaled) if self.scaler else scaled).backward()
         return loss.item()
@@ -222,8 +238,18 @@ class Trainer:
         limit = self.args.grad_clip if self.args.grad_clip > 0 else float("inf")
         norm = float(torch.nn.utils.clip_grad_norm_(parameters, limit)) if parameters else 0.0
         if self.scaler is not None:                 # fp16: an overflow skips the step and lowers the scale
+            scale = self.scaler.get_scale()
             self.scaler.step(self.optimizer)
             self.scaler.update()
+            if self.scaler.get_scale() < scale:
+                self.skipped_steps += 1
+                self.optimizer.zero_grad(set_to_none=True)
+                if self.skipped_steps >= 50:
+                    raise CustomerSentimentError(
+                        f"Training diverged at epoch {epoch}, batch {number + 1}: the fp16 gradients were not finite "
+                        f"for 50 steps in a row. Lower the learning rate, or use --precision bf16.")
+                return norm
+            self.skipped_steps = 0
         else:
             if not math.isfinite(norm):
                 raise CustomerSentimentError(
@@ -236,20 +262,21 @@ class Trainer:
 
     def _end_epoch(self, epoch: int, loss: float, seconds: float) -> None:
         record = {"epoch": epoch, "train_loss": loss, "seconds": round(seconds, 3),
-                  "reviews_per_second": round(len(self.train) / max(seconds, 1e-9), 1),
+                  "reviews_per_second": round(self.items_this_call / max(seconds, 1e-9), 1),
                   "learning_rate": self.scheduler.get_last_lr()[0]}
         if self.validation is not None and len(self.validation):
             predicted = self.predict_reviews(self.validation).argmax(axis=1)
             truth = self.validation.review_labels
-            record["validation_macro_f1"] = macro_f1(truth, predicted, self.num_classes)
-            record["validation_accuracy"] = float(np.mean(predicted == truth))
+            scores = torch.tensor([macro_f1(truth, predicted, self.num_classes), float(np.mean(predicted == truth))],
+                                  dtype=torch.float64)
+            scores = distributed.from_rank_0(scores)                # one decision in every process
+            record["validation_macro_f1"], record["validation_accuracy"] = float(scores[0]), float(scores[1])
             if record["validation_macro_f1"] > self.early["best_f1"]:
                 self.early.update(best_f1=record["validation_macro_f1"], best_epoch=epoch)
                 self.best_state = copy.deepcopy(self.model.state_dict())
                 if self.run is not None:
-                    self.run.save_best(self.best_state)
+                    self.run.save_best(self.best_state, epoch)
         self.history.epochs.append(record)
-        self.history.best_epoch = self.early["best_epoch"]
         if self.verbose:
             console.print(_epoch_line(record, self.args.epochs))
         if self.run is not None:
@@ -264,15 +291,11 @@ class Trainer:
         self._checkpoint()
 
     def _log_step(self, epoch: int, since_log: list, grad_norm: float, speed: float) -> None:
-        totals = distributed.sum_across(torch.tensor(since_log, dtype=torch.float64, device=self._reduce_device))
+        totals = distributed.sum_across(torch.tensor(since_log, dtype=torch.float64))
         if self.run is not None:
             self.run.log({"kind": "train", "step": self.position["step"], "epoch": epoch,
                           "loss": float(totals[0] / max(totals[1], 1)), "learning_rate": self.scheduler.get_last_lr()[0],
                           "grad_norm": grad_norm, "reviews_per_second": round(speed, 1)})
-
-    @property
-    def _reduce_device(self) -> torch.device:
-        return self.device if self.device.type == "cuda" else torch.device("cpu")
 
     # ------------------------------------------------------------------ prediction
 
@@ -284,33 +307,50 @@ class Trainer:
     # ------------------------------------------------------------------ checkpoints
 
     def _checkpoint(self) -> None:
+        """Every process takes part (RNG states and the loss so far are gathered); rank 0 writes."""
         if self.run is None:
             return
+        loss_so_far = distributed.sum_across(torch.tensor(self.epoch_loss, dtype=torch.float64))
+        cuda_rng = torch.cuda.get_rng_state(self.device) if self.device.type == "cuda" else torch.zeros(0, dtype=torch.uint8)
         self.run.save_checkpoint({
             "model": self.model.state_dict(), "optimizer": self.optimizer.state_dict(),
             "scheduler": self.scheduler.state_dict(), "scaler": self.scaler.state_dict() if self.scaler else {},
-            "torch_rng": torch.get_rng_state(),
-            "cuda_rng": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else [],
-            "position": dict(self.position), "early": dict(self.early), "epoch_loss": list(self.epoch_loss),
+            "torch_rng": distributed.gather(torch.get_rng_state()), "cuda_rng": distributed.gather(cuda_rng),
+            "position": dict(self.position), "early": dict(self.early), "epoch_loss": loss_so_far.tolist(),
             "history": {"epochs": self.history.epochs, "stopped_early": self.history.stopped_early},
+            "layout": {"world_size": distributed.world_size(), "batches_per_epoch": self.batches_per_epoch},
         })
+        self.run.prune_best(self.early["best_epoch"])
 
     def _restore(self, state: dict) -> None:
-        self.model.load_state_dict(state["model"])
-        self.optimizer.load_state_dict(state["optimizer"])
-        self.scheduler.load_state_dict(state["scheduler"])
-        if self.scaler is not None and state["scaler"]:
-            self.scaler.load_state_dict(state["scaler"])
-        torch.set_rng_state(state["torch_rng"])
-        if state["cuda_rng"] and torch.cuda.is_available():
-            torch.cuda.set_rng_state_all(state["cuda_rng"])
+        layout = {"world_size": distributed.world_size(), "batches_per_epoch": self.batches_per_epoch}
+        if state.get("layout") != layout:
+            raise CustomerSentimentError(
+                f"The checkpoint was written by a run of {state.get('layout')}, this one is {layout}; resume with "
+                f"the same number of processes (torchrun --nproc_per_node) and settings.")
+        try:
+            self.model.load_state_dict(state["model"])
+            self.optimizer.load_state_dict(state["optimizer"])
+            self.scheduler.load_state_dict(state["scheduler"])
+            if self.scaler is not None and state["scaler"]:
+                self.scaler.load_state_dict(state["scaler"])
+        except (RuntimeError, KeyError, ValueError) as error:
+            raise CustomerSentimentError(
+                f"The checkpoint does not fit this model ({str(error).splitlines()[0]}); was the run's config.toml "
+                f"edited? Resume with the settings the run started with.") from None
+        rank = distributed.rank()
+        torch.set_rng_state(state["torch_rng"][rank])
+        if self.device.type == "cuda" and len(state["cuda_rng"][rank]):
+            torch.cuda.set_rng_state(state["cuda_rng"][rank], self.device)
         self.position, self.early = dict(state["position"]), dict(state["early"])
-        self.epoch_loss = list(state["epoch_loss"])
+        self.epoch_loss = list(state["epoch_loss"]) if rank == 0 else [0.0, 0]   # the sum of all processes'
         self.history.epochs = list(state["history"]["epochs"])
         self.history.stopped_early = bool(state["history"]["stopped_early"])
-        self.history.best_epoch = self.early["best_epoch"]
-        best = self.run.load_best() if self.run is not None else None
+        best = self.run.load_best(self.early["best_epoch"]) if self.run is not None else None
         self.best_state = {k: v.to(self.device) for k, v in best.items()} if best is not None else None
+        if self.run is not None:
+            self.run.log({"kind": "resume", "step": self.position["step"], "epoch": self.position["epoch"],
+                          "note": "lines after this step's earlier records repeat the steps the stopped run lost"})
 
 
 def softmax(logits: np.ndarray) -> np.ndarray:

@@ -26,7 +26,9 @@ class TextCNN(SentimentModel):
 
     def __init__(self, vocab_size: int, num_classes: int, embedding_dim: int = 128, filters: int = 128,
                  widths: list = (3, 4, 5), dropout: float = 0.5):
-        widths = [int(w) for w in widths]
+        if not widths or not all(isinstance(w, int) and w >= 1 for w in widths):
+            raise ValueError(f"widths must be a non-empty list of positive integers, not {widths!r}")
+        widths = list(widths)
         super().__init__(num_classes, {"embedding_dim": embedding_dim, "filters": filters, "widths": widths,
                                        "dropout": dropout})
         self.embedding = nn.Embedding(vocab_size, embedding_dim, padding_idx=0)

@@ -1,12 +1,6 @@
 """Architectures by versioned name: `bag_of_embeddings.v1` stays loadable beside any later `.v2`.
 
-An architecture is an `nn.Module` class with:
-- `name` (the registry name) and `description` (one line, shown by `customer-sentiment models`);
-- `default_learning_rate` and `tokenizer_class` (what turns texts into its input ids);
-- `__init__(vocab_size, num_classes, **settings)`, keeping `num_classes` and a `settings` dict (the
-  keyword arguments that rebuild it from config.json);
-- `collate(docs)`: a batch of tokenized texts -> the keyword arguments of `forward`;
-- `forward(**batch)` -> logits of shape (batch, num_classes).
+What an architecture must provide is the contract of `base.SentimentModel`.
 """
 
 from __future__ import annotations
