@@ -25,7 +25,10 @@ def start(device_type: str) -> None:
 
 
 def stop() -> None:
+    """Leave the process group after a run that finished on every rank. The barrier keeps a rank
+    from tearing down gloo while another still uses it (seen as a SIGABRT at exit, now and then)."""
     if dist.is_initialized():
+        dist.barrier()
         dist.destroy_process_group()
 
 
