@@ -59,7 +59,8 @@ def test_flags_override_the_config_file_which_overrides_defaults(tmp_path):
     saved = json.loads((tmp_path / "model" / "config.json").read_text())
     assert saved["architecture"] == "naive_bayes_bag.v1"
     assert saved["training"]["epochs"] == 1 and saved["training"]["seed"] == 7     # flag, then file
-    assert saved["training"]["learning_rate"] == 0.01                              # the architecture's default
+    nb_default = get_architecture("naive_bayes_bag.v1").training_defaults["learning_rate"]
+    assert saved["training"]["learning_rate"] == nb_default                        # the architecture's default
     resolved = tomllib.loads((tmp_path / "run" / "config.toml").read_text())
     assert resolved["training"]["epochs"] == 1 and resolved["model"]["architecture"] == "naive_bayes_bag.v1"
     assert resolved["data"]["file"] == str(SAMPLE)
