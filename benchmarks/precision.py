@@ -32,6 +32,7 @@ TEST = 1_000
 
 def encoder_forward_speedup() -> dict:
     from customer_sentiment.models.pretrained import PretrainedMiniLM
+    from customer_sentiment.training import autocast
 
     model = PretrainedMiniLM(vocab_size=30522, num_classes=2).eval()
     ids = torch.randint(1000, 2000, (32, 256))
@@ -39,8 +40,7 @@ def encoder_forward_speedup() -> dict:
     seconds = {}
     with torch.inference_mode():
         for precision in ("fp32", "bf16"):
-            context = torch.autocast("cpu", dtype=torch.bfloat16) if precision == "bf16" else torch.inference_mode()
-            with context:
+            with autocast(torch.device("cpu"), precision):
                 model(ids, lengths)                                   # warm-up
                 start = time.perf_counter()
                 for _ in range(3):

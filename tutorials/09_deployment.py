@@ -82,10 +82,7 @@ except pickle.UnpicklingError as error:
     reason = next((line for line in str(error).splitlines() if "Unsupported global" in line), str(error))
     print("torch.load(weights_only=True) refused:", reason.strip()[:110])
 
-bad_model = folder / "bad_model"                # the pickle renamed as the weights of a real model folder
-bad_model.mkdir()
-for file in model_dir.iterdir():
-    (bad_model / file.name).write_bytes(file.read_bytes())
+bad_model = shutil.copytree(model_dir, folder / "bad_model")   # the pickle renamed as a real model's weights
 (bad_model / "model.safetensors").write_bytes(malicious.read_bytes())
 try:
     SentimentPipeline.load(bad_model)
