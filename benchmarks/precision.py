@@ -32,7 +32,7 @@ TEST = 1_000
 
 def encoder_forward_speedup() -> dict:
     from customer_sentiment.models.pretrained import PretrainedMiniLM
-    from customer_sentiment.training import autocast
+    from customer_sentiment.inference import autocast
 
     model = PretrainedMiniLM(vocab_size=30522, num_classes=2).eval()
     ids = torch.randint(1000, 2000, (32, 256))

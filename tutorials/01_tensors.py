@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from customer_sentiment.data import read_table
+from customer_sentiment.io import read_table
 
 torch.manual_seed(0)
 reviews = read_table("sample_reviews.csv")

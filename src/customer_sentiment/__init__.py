@@ -14,11 +14,11 @@ import importlib
 from ._version import __version__
 
 _EXPORTS = {
-    "RatingMap": "data", "Reviews": "data", "clean_texts": "data", "read_reviews": "data", "split_indices": "data",
+    "RatingMap": "io", "Reviews": "io", "clean_texts": "io", "read_reviews": "io", "split_indices": "io",
     "CustomerSentimentError": "errors", "NotFittedError": "errors",
-    "WordNgramTokenizer": "tokenizer",
+    "WordNgramTokenizer": "text", "SubwordTokenizer": "text",
     "get_architecture": "models", "list_architectures": "models",
-    "TrainingArguments": "training_args",
+    "TrainingArguments": "settings", "DataSettings": "settings", "resolve": "settings",
     "evaluate_predictions": "evaluation",
     "SentimentPipeline": "pipeline",
     "summarize": "insights",

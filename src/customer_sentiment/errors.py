@@ -1,19 +1,42 @@
-"""Errors that mean the user gave something wrong: a file, a column, a label, a model directory.
+"""Errors that mean the user gave something wrong: a file, a column, a setting, a model directory.
 
-Each message says what was expected, what was found and how to fix it, in one line, because the CLI
-prints it as it is (no traceback) and exits non-zero.
+A `CustomerSentimentError` is a value with four parts, as spaCy's and setfit's messages are: what
+happened (naming the file, line, column, flag or config key), what was expected, what was found,
+and the fix. The CLI prints it on one line (no traceback) and exits 1. Internal bugs are not
+caught: they stay tracebacks, so they get reported and fixed.
 """
+
+from __future__ import annotations
 
 
 class CustomerSentimentError(Exception):
     """A mistake in what the user gave; the message names the place, the problem and the fix.
 
-    >>> raise CustomerSentimentError("Column 'review' not found in r.csv; found ['text']. Pass --text-column text.")
+    >>> raise CustomerSentimentError("Column 'review' not found in r.csv", found="['text']",
+    ...                              fix="Pass --text-column text.")
     Traceback (most recent call last):
     ...
-    customer_sentiment.errors.CustomerSentimentError: Column 'review' not found in r.csv; found ['text']. Pass --text-column text.
+    customer_sentiment.errors.CustomerSentimentError: Column 'review' not found in r.csv: found ['text']. Pass --text-column text.
     """
+
+    def __init__(self, what: str, *, fix: str, expected: str | None = None, found: str | None = None):
+        self.what, self.expected, self.found, self.fix = what, expected, found, fix
+        super().__init__(self.message)
+
+    @property
+    def message(self) -> str:
+        said = [f"expected {self.expected}" if self.expected else "", f"found {self.found}" if self.found else ""]
+        said = ", ".join(part for part in said if part)
+        return f"{self.what}{': ' + said if said else ''}. {self.fix}"
+
+    def as_dict(self) -> dict[str, str | None]:
+        """The four parts, for JSON (the service's 4xx answers, run records)."""
+        return {"error": self.what, "expected": self.expected, "found": self.found, "fix": self.fix}
 
 
 class NotFittedError(CustomerSentimentError):
-    """A pipeline was asked to predict or save before it was fitted or loaded."""
+    """A pipeline or tokenizer was asked to predict or save before it was fitted or loaded."""
+
+    def __init__(self, name: str):
+        super().__init__(f"This {name} is not fitted yet", fix="Call fit(texts, labels) first, or load a saved model "
+                                                              "with SentimentPipeline.load(path).")

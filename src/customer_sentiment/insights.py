@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .data import clean_texts, require_columns
+from .io import clean_texts, require_columns
 from .errors import CustomerSentimentError
 
 PERIODS = {"month": "M", "quarter": "Q", "week": "W"}
@@ -31,7 +31,8 @@ def summarize(frame: pd.DataFrame, by: str, label_column: str = "predicted_label
     options = {by: "--by", label_column: "--label-column", time_column: "--time-column", text_column: "--text-column"}
     require_columns(frame, source, {column: option for column, option in options.items() if column is not None})
     if period not in PERIODS:
-        raise CustomerSentimentError(f"Unknown period {period!r}; expected one of {', '.join(PERIODS)}.")
+        raise CustomerSentimentError(f"Unknown period {period!r}", expected=f"one of {', '.join(PERIODS)}",
+                                     fix="Pass --period with one of those.")
     labels_raw = frame[label_column].astype("string").fillna("").str.strip()
     skipped = {}
     unlabelled = labels_raw.eq("")
@@ -39,13 +40,13 @@ def summarize(frame: pd.DataFrame, by: str, label_column: str = "predicted_label
         skipped["no label (empty review text)"] = int(unlabelled.sum())
     data = pd.DataFrame({"group": frame[by].astype("string").fillna("(none)"), "label": labels_raw})[~unlabelled]
     if data.empty:
-        raise CustomerSentimentError(f"{source} has no labelled reviews to summarize; score it with "
-                                     f"`customer-sentiment predict` first.")
+        raise CustomerSentimentError(f"{source} has no labelled reviews to summarize",
+                                     fix="Score it with `customer-sentiment predict` first.")
     labels = sorted(data["label"].unique())
     if negative_label not in labels:
         raise CustomerSentimentError(
-            f"Label '{negative_label}' not found in column '{label_column}' of {source}; found {labels}. "
-            f"Pass --negative-label with the label to track (e.g. the complaint class).")
+            f"Label '{negative_label}' not found in column '{label_column}' of {source}", found=str(labels),
+            fix="Pass --negative-label with the label to track (e.g. the complaint class).")
     if text_column:
         data["text"] = pd.Series(clean_texts(frame.loc[data.index, text_column]).to_pylist(), index=data.index)
     probability = f"prob_{negative_label}"

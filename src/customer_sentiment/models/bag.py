@@ -10,7 +10,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from ..tokenizer import WordNgramTokenizer
+from ..text.word_ngrams import WordNgramTokenizer
 from .base import SentimentModel, bag_batch
 from .registry import register
 

@@ -19,6 +19,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from ..errors import CustomerSentimentError
+
 
 class SentimentModel(nn.Module):
     """Base class of the architectures; see the module docstring for the contract."""
@@ -33,8 +35,22 @@ class SentimentModel(nn.Module):
 
     def __init__(self, num_classes: int, settings: dict):
         super().__init__()
+        for key, value in settings.items():          # sizes and dropouts, before PyTorch sees them
+            if key.startswith("_") or isinstance(value, bool):
+                continue
+            if "dropout" in key and not (isinstance(value, (int, float)) and 0 <= value < 1):
+                self.refuse(key, value, "a number in [0, 1)")
+            if isinstance(value, int) and value < 1:
+                self.refuse(key, value, "an integer >= 1")
         self.num_classes = num_classes
         self.settings = dict(settings)
+
+    @classmethod
+    def refuse(cls, key: str, value: object, expected: str):
+        """A model setting the architecture cannot take: the user's error, naming the key to fix."""
+        raise CustomerSentimentError(f"Setting model.{key} of {cls.name} is {value!r}", expected=expected,
+                                     fix=f"Pass --set model.{key}=VALUE with such a value (`customer-sentiment "
+                                         f"config --model {cls.name}` lists the settings).")
 
     @property
     def public_settings(self) -> dict:

@@ -7,7 +7,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from ..subword import SubwordTokenizer
+from ..text.subword import SubwordTokenizer
 from .base import SentimentModel, length_mask, padded_batch
 from .registry import register
 
@@ -27,7 +27,7 @@ class TextCNN(SentimentModel):
     def __init__(self, vocab_size: int, num_classes: int, embedding_dim: int = 128, filters: int = 128,
                  widths: list = (3, 4, 5), dropout: float = 0.5):
         if not widths or not all(isinstance(w, int) and w >= 1 for w in widths):
-            raise ValueError(f"widths must be a non-empty list of positive integers, not {widths!r}")
+            self.refuse("widths", widths, "a non-empty list of positive integers")
         widths = list(widths)
         super().__init__(num_classes, {"embedding_dim": embedding_dim, "filters": filters, "widths": widths,
                                        "dropout": dropout})

@@ -17,7 +17,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..tokenizer import WordNgramTokenizer
+from ..text.word_ngrams import WordNgramTokenizer
 from .base import SentimentModel, bag_batch
 from .registry import register
 

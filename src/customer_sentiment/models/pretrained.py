@@ -15,7 +15,7 @@ import torch
 from torch import nn
 
 from ..errors import CustomerSentimentError
-from ..subword import PretrainedTokenizer, pretrained_model_dir
+from ..text.subword import PretrainedTokenizer, pretrained_model_dir
 from .base import SentimentModel, length_mask, padded_batch
 from .registry import register
 
@@ -28,8 +28,8 @@ def _bert(encoder_config: dict | None, load_weights: bool):
         from transformers import BertConfig, BertModel
         from transformers.utils import logging as transformers_logging
     except ImportError:
-        raise CustomerSentimentError(
-            "The pretrained model needs Hugging Face transformers; install it: pip install -e \".[pretrained]\".") from None
+        raise CustomerSentimentError("The pretrained model needs Hugging Face transformers",
+                                     fix="Install it: pip install -e \".[pretrained]\".") from None
     transformers_logging.set_verbosity_error()
     transformers_logging.disable_progress_bar()
     if load_weights:

@@ -25,9 +25,8 @@ def get_architecture(name: str) -> type:
     'BagOfEmbeddings'
     """
     if name not in ARCHITECTURES:
-        raise CustomerSentimentError(
-            f"Unknown model {name!r}; expected one of {sorted(ARCHITECTURES)}. "
-            f"Run `customer-sentiment models` to list them.")
+        raise CustomerSentimentError(f"Unknown model {name!r}", expected=f"one of {sorted(ARCHITECTURES)}",
+                                     fix="Pass --model with one of those (`customer-sentiment models` lists them).")
     return ARCHITECTURES[name]
 
 

@@ -8,7 +8,7 @@ import torch
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
-from ..subword import SubwordTokenizer
+from ..text.subword import SubwordTokenizer
 from .base import SentimentModel, length_mask, padded_batch
 from .registry import register
 

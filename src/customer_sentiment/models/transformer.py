@@ -7,7 +7,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from ..subword import SubwordTokenizer
+from ..text.subword import SubwordTokenizer
 from .base import SentimentModel, length_mask, padded_batch
 from .registry import register
 
@@ -27,6 +27,8 @@ class TransformerClassifier(SentimentModel):
 
     def __init__(self, vocab_size: int, num_classes: int, dim: int = 128, heads: int = 4, layers: int = 2,
                  feedforward: int = 256, dropout: float = 0.1):
+        if isinstance(dim, int) and isinstance(heads, int) and heads >= 1 and dim % heads:
+            self.refuse("dim", dim, f"a multiple of model.heads ({heads})")
         super().__init__(num_classes, {"dim": dim, "heads": heads, "layers": layers, "feedforward": feedforward,
                                        "dropout": dropout})
         self.embedding = nn.Embedding(vocab_size, dim, padding_idx=0)

@@ -1,0 +1,52 @@
+"""The `customer-sentiment` command: train, evaluate, predict, report, models, config.
+
+One small function per command (train.py, scoring.py, info.py). A user's mistake (a missing
+column, a bad file, an unknown label) ends the command with a one-line `error: ...` on stderr and
+exit status 1, never a traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+
+from .._version import __version__
+from .common import user_errors
+from .info import config, models, report
+from .scoring import evaluate, predict
+from .train import train
+
+
+def make_app() -> typer.Typer:
+    """The typer application; built by a function so that help texts show the defaults of now."""
+    app = typer.Typer(name="customer-sentiment", add_completion=False, no_args_is_help=True,
+                      pretty_exceptions_enable=False,
+                      help="Learn the sentiment of customer reviews: train a model, evaluate it, score files, report.")
+    for command in (train, config, evaluate, predict, report, models):
+        app.command(name=command.__name__)(user_errors(command))
+    app.callback()(main)
+    return app
+
+
+def version_callback(value: bool):
+    if value:
+        print(f"customer-sentiment {__version__}")
+        raise typer.Exit()
+
+
+def main(version: Annotated[bool, typer.Option("--version", callback=version_callback, is_eager=True,
+                                               help="Print the version and exit.")] = False):
+    """Learn the sentiment of customer reviews: train, evaluate, predict, report."""
+
+
+app = make_app()
+
+
+def run() -> None:  # pragma: no cover - console entry point
+    app(prog_name="customer-sentiment")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(run())

@@ -1,0 +1,58 @@
+"""What the commands share: one-line user errors, the options every command takes the same way."""
+
+from __future__ import annotations
+
+import functools
+import warnings
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.text import Text
+
+from ..console import console
+from ..errors import CustomerSentimentError
+
+
+def user_errors(command):
+    """Print a CustomerSentimentError (and warnings) on one line, exit 1, no traceback; bugs stay tracebacks."""
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        warnings.showwarning = _show_warning
+        try:
+            return command(*args, **kwargs)
+        except CustomerSentimentError as error:
+            console.print(Text("error: ", style="bold red") + Text(str(error)))
+            raise typer.Exit(1) from None
+        except OSError as error:            # a file system problem the checks did not foresee
+            console.print(Text("error: ", style="bold red") + Text(f"{error}. Check the path and its permissions."))
+            raise typer.Exit(1) from None
+        except KeyboardInterrupt:
+            console.print(Text("interrupted; no output was written", style="bold red"))
+            raise typer.Exit(130) from None
+    return wrapper
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None):
+    console.print(Text("warning: ", style="bold yellow") + Text(str(message)))
+
+
+def option_name(key: str) -> str:
+    """'text_column' -> '--text-column'."""
+    return "--" + key.replace("_", "-")
+
+
+Data = Annotated[Path, typer.Argument(help="Reviews: .csv, .tsv, .jsonl or .parquet (optionally .gz).")]
+ModelDir = Annotated[Path, typer.Argument(help="A model directory written by `customer-sentiment train`.")]
+TextColumn = Annotated[str | None, typer.Option(help="Column with the review text.",
+                                                   show_default="the model's training column")]
+LabelColumn = Annotated[str | None, typer.Option(help="Column with the labels (any set: sentiment, topic, ...).",
+                                                    show_default="the model's training column")]
+RatingColumn = Annotated[str | None, typer.Option(help="Column with star ratings, turned into labels by --rating-map.",
+                                                     show_default="the model's training column")]
+RatingMapOption = Annotated[str | None, typer.Option("--rating-map", help="Ratings to labels as inclusive ranges; "
+                                                     "'skip' drops a range.", show_default="the model's rating map")]
+Encoding = Annotated[str, typer.Option(help="Text encoding of CSV, TSV and JSON Lines input.")]
+Device = Annotated[str, typer.Option(help="auto (a GPU when there is one), cpu, cuda, cuda:N or mps.")]
+Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")]
+JsonPath = Annotated[Path | None, typer.Option("--json", help="Also write the results as JSON here.")]

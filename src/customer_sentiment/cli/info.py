@@ -1,0 +1,62 @@
+"""`customer-sentiment report`, `models` and `config`: summaries and what there is to choose from."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.text import Text
+
+from .. import display
+from ..console import console
+from ..settings import DEFAULT_MODEL
+from .common import JsonPath
+
+
+def report(
+    scored_file: Annotated[Path, typer.Argument(help="A scored file from `customer-sentiment predict`.")],
+    by: Annotated[str, typer.Option(help="Column to group by, e.g. product.")],
+    time_column: Annotated[str | None, typer.Option(help="Date column for the by-period tables and trends.")] = None,
+    label_column: Annotated[str, typer.Option(help="Column with each review's label.")] = "predicted_label",
+    text_column: Annotated[str | None, typer.Option(help="Column with review text for examples.",
+                                                       show_default="review or text, if present")] = None,
+    negative_label: Annotated[str, typer.Option(help="The label to track (complaints).")] = "negative",
+    period: Annotated[str, typer.Option(help="month, quarter or week.")] = "month",
+    top: Annotated[int, typer.Option(min=1, help="How many groups with the most negative reviews to show.")] = 5,
+    examples: Annotated[int, typer.Option(min=0, help="Example reviews per group.")] = 3,
+    json_path: JsonPath = None,
+):
+    """Summarize scored reviews for a product manager: shares by product and period, top complaints."""
+    from ..insights import summarize
+    from ..io import check_output_path, read_table, write_json
+
+    if json_path:
+        check_output_path(json_path)
+    frame = read_table(scored_file)
+    if text_column is None:
+        text_column = next((c for c in ("review", "text") if c in frame.columns), None)
+    summary = summarize(frame, by, label_column, time_column, text_column, negative_label, period, top, examples,
+                        source=str(scored_file))
+    display.print_summary(summary)
+    if json_path:
+        write_json(json_path, summary)
+        console.print(f"Wrote the summary to {json_path}")
+
+
+def models():
+    """List the registered model architectures."""
+    from ..models import list_architectures
+
+    for name, description in list_architectures().items():
+        display.stdout.print(Text(name, style="bold") + Text(f"  {description}"))
+
+
+def config(model: Annotated[str, typer.Option(help="Architecture whose settings to list.")] = DEFAULT_MODEL):
+    """Print a TOML run configuration with every key, its resolved default and a comment on what it does."""
+    from ..settings import resolve, to_toml
+
+    settings = resolve(("--model", {"model": {"architecture": model}}))
+    header = (f"customer-sentiment run configuration for {model}.\n"
+              f"Use it with: customer-sentiment train --config FILE -o MODEL_DIR. Flags and --set override it.")
+    print(to_toml(settings, header), end="")

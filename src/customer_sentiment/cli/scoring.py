@@ -1,0 +1,67 @@
+"""`customer-sentiment evaluate` and `predict`: a saved model on a device, on a review file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from .. import display
+from ..console import console
+from .common import Data, Device, Encoding, JsonPath, LabelColumn, ModelDir, Quiet, RatingColumn, RatingMapOption
+from .common import TextColumn
+
+
+def evaluate(model_dir: ModelDir, data: Data, text_column: TextColumn = None, label_column: LabelColumn = None,
+             rating_column: RatingColumn = None, rating_map: RatingMapOption = None, json_path: JsonPath = None,
+             encoding: Encoding = "utf-8", device: Device = "auto"):
+    """Evaluate a model on labelled reviews: accuracy, macro-F1, per class, confusion matrix.
+
+    Columns and rating map default to those the model was trained with.
+    """
+    from ..io import RatingMap, check_output_path, read_reviews, write_json
+    from ..pipeline import SentimentPipeline
+
+    if json_path:
+        check_output_path(json_path)
+    pipeline = SentimentPipeline.load(model_dir, device=device)
+    trained = {**pipeline.settings().data.to_dict(), **pipeline.config_.get("data", {})}
+    if not label_column and not rating_column:
+        label_column, rating_column = trained.get("label_column"), trained.get("rating_column")
+    rating_map = rating_map or trained.get("rating_map")            # the model's own map by default
+    mapping = RatingMap.parse(rating_map) if rating_column and rating_map else None
+    reviews = read_reviews(data, text_column or trained["text_column"], label_column, rating_column, mapping, encoding)
+    display.print_skipped(str(data), reviews.rows_read, len(reviews), reviews.skipped, console)
+    metrics = pipeline.evaluate(reviews)
+    metrics["skipped"] = reviews.skipped
+    display.print_metrics(metrics, f"Evaluation on {data}")
+    if json_path:
+        write_json(json_path, metrics)
+        console.print(f"Wrote the metrics to {json_path}")
+
+
+def predict(
+    model_dir: ModelDir,
+    data: Data,
+    output: Annotated[Path, typer.Option("--output", "-o", help="Scored file: .csv, .tsv, .jsonl or .parquet.")],
+    text_column: TextColumn = None,
+    id_column: Annotated[str | None, typer.Option(help="Column identifying each review; checked and put first.")] = None,
+    keep_columns: Annotated[str | None, typer.Option(help="Comma-separated input columns to keep.", show_default="all")] = None,
+    chunk_rows: Annotated[int, typer.Option(min=1, help="Rows read and scored at a time (bounds memory).")] = 50_000,
+    encoding: Encoding = "utf-8",
+    device: Device = "auto",
+    quiet: Quiet = False,
+):
+    """Score a review file: adds predicted_label and one prob_<label> column per class, rows in order."""
+    from ..pipeline import SentimentPipeline
+
+    pipeline = SentimentPipeline.load(model_dir, device=device, verbose=not quiet)
+    keep = [c.strip() for c in keep_columns.split(",") if c.strip()] if keep_columns else None
+    summary = pipeline.predict_file(data, output, text_column, id_column, keep, chunk_rows, encoding)
+    predicted = ", ".join(f"{label} {count:,}" for label, count in summary["predicted"].items())
+    console.print(f"Scored {summary['rows']:,} rows of {data} in {summary['seconds']:.1f}s "
+                  f"({summary['reviews_per_second']:,.0f} reviews/s) on {pipeline.predictor_.device}: {predicted}")
+    if summary["empty_texts"]:
+        console.print(f"{summary['empty_texts']:,} rows had no review text: kept, with an empty predicted_label")
+    console.print(f"Wrote {output}")

@@ -1,0 +1,128 @@
+"""`customer-sentiment train`: settings resolved once, the device resolved once, the reviews read,
+`training.fit_model` in a run directory, the model saved."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from .. import display
+from ..console import console
+from ..errors import CustomerSentimentError
+from ..settings import DEFAULT_MODEL, Settings, parse_overrides, read_toml, resolve
+from .common import option_name
+from .options import with_setting_flags
+
+BINARY = "1-2:negative,3:skip,4-5:positive"
+
+
+@with_setting_flags
+def train(
+    data: Annotated[Path | None, typer.Argument(help="Reviews: .csv, .tsv, .jsonl or .parquet (optionally .gz).",
+                                                show_default="data.file of --config")] = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Model directory to write (replaced if it "
+                                                                       "holds a model).")] = None,
+    config_file: Annotated[Path | None, typer.Option("--config", help="A TOML run configuration; "
+                                                                      "`customer-sentiment config` writes one.")] = None,
+    model: Annotated[str | None, typer.Option(help="Architecture; `customer-sentiment models` lists them.",
+                                              show_default=DEFAULT_MODEL)] = None,
+    binary: Annotated[bool, typer.Option("--binary", help=f"Two classes from ratings: --rating-map {BINARY} "
+                                                          f"(3s skipped, and counted).")] = False,
+    set_: Annotated[list[str] | None, typer.Option(
+        "--set", help="Override any config key: model.embedding_dim=32, tokenizer.max_ngrams=500000, "
+                      "training.learning_rate=3e-4 (repeatable).")] = None,
+    run_dir: Annotated[Path | None, typer.Option(help="Where the run's resolved config, metrics log and "
+                                                      "checkpoints go.", show_default="runs/OUTPUT-NAME-TIME")] = None,
+    resume: Annotated[Path | None, typer.Option(help="Continue the run in this run directory from its last "
+                                                     "checkpoint (no other settings).")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")] = False,
+    flags: dict | None = None,
+):
+    """Train a model on labelled reviews and save it as a directory (safetensors + JSON).
+
+    Settings come from the defaults (the architecture's included), then --config, then the flags
+    and --set. Under `torchrun --nproc_per_node N -m customer_sentiment train ...` it trains on N
+    processes (DDP).
+    """
+    from ..io import RatingMap, read_reviews
+    from ..pipeline import SentimentPipeline
+    from ..training import RunDirectory, distributed, fit_model, training_device
+
+    if binary:
+        if flags["data"]["rating_map"]:
+            raise CustomerSentimentError("Both --rating-map and --binary were given",
+                                         fix=f"Pass one of them; --binary is --rating-map '{BINARY}'.")
+        flags["data"]["rating_map"] = BINARY
+    flags["data"]["file"] = str(data) if data else None
+    flags["model"] = {"architecture": model}
+    if resume:
+        _refuse_settings_on_resume(flags, data=data, config=config_file, run_dir=run_dir, set=set_, output=output)
+        run_dir = resume
+        recorded, output = RunDirectory(resume).resumable()
+        settings = resolve((str(resume / "config.toml"), recorded))
+    else:
+        layers = [(str(config_file), read_toml(config_file))] if config_file else []
+        settings = resolve(*layers, ("flags", flags), ("--set", parse_overrides(set_ or [])))
+    _check_complete(settings, output)
+    device = training_device(settings.training)                   # once, before minutes of reading
+    main = distributed.is_main()
+    reviews = read_reviews(settings.data.file, settings.data.text_column, settings.data.label_column or None,
+                           settings.data.rating_column or None,
+                           RatingMap.parse(settings.data.rating_map) if settings.data.rating_column else None,
+                           settings.data.encoding)
+    run_dir = run_dir or _default_run_dir(output)
+    if main:
+        display.print_skipped(settings.data.file, reviews.rows_read, len(reviews), reviews.skipped, console)
+        counts = Counter(reviews.labels)
+        console.print("Labels: " + ", ".join(f"{label} {counts[label]:,}" for label in sorted(counts)))
+        if not resume:
+            console.print(f"Run directory: {run_dir} (resume a stopped run with: customer-sentiment train "
+                          f"--resume {run_dir})")
+    trained = fit_model(reviews.texts, reviews.labels, settings, device,
+                        {**reviews.info, "encoding": settings.data.encoding},
+                        RunDirectory(run_dir, writer=main), bool(resume), {"output": str(output)}, not quiet and main)
+    if main:
+        pipeline = SentimentPipeline.from_trained(trained, verbose=not quiet)
+        if "validation" in pipeline.metrics_:
+            display.print_metrics(pipeline.metrics_["validation"], "Validation", display.stdout)
+        path = pipeline.save(output)
+        console.print(f"Saved the model to {path}/ (config.json, model.safetensors, tokenizer.json, metrics.json)")
+    distributed.stop()
+
+
+def _refuse_settings_on_resume(flags: dict, **given) -> None:
+    named = [name.upper() if name == "data" else option_name(name) for name, value in given.items() if value]
+    named += [option_name(k) for section in flags.values() for k, v in section.items() if v]
+    if named:
+        raise CustomerSentimentError("--resume continues a run with its own settings",
+                                     found=", ".join(named), fix="Drop those options.")
+
+
+def _check_complete(settings: Settings, output: Path | None) -> None:
+    from ..model_dir import check_model_output
+
+    if not settings.data.file:
+        raise CustomerSentimentError("No reviews to train on were given",
+                                     fix="Pass DATA, or data.file in --config.")
+    if not settings.data.label_column and not settings.data.rating_column:
+        raise CustomerSentimentError("No label or rating column was given",
+                                     fix="Pass --label-column COL (labels) or --rating-column COL (star ratings, "
+                                         "mapped by --rating-map).")
+    if output is None:
+        raise CustomerSentimentError("No place for the model was given", fix="Pass --output MODEL_DIR.")
+    check_model_output(output)
+
+
+def _default_run_dir(output: Path) -> Path:
+    """runs/OUTPUT-NAME-YYYYMMDD-HHMMSS, the same name in every process of a distributed run."""
+    from ..training import distributed
+
+    name = [f"{output.name}-{dt.datetime.now().strftime('%Y%m%d-%H%M%S')}"]
+    if distributed.world_size() > 1:
+        import torch.distributed as dist
+        dist.broadcast_object_list(name, src=0)
+    return Path("runs") / name[0]

@@ -1,0 +1,102 @@
+"""The one inference path: texts in, probabilities out.
+
+Cleaning, tokenizing on parallel threads, overlapping windows for long reviews, batches, autocast,
+the device, and the mean over each review's windows all happen here, the same way for `predict`,
+`predict_proba`, `evaluate`, file scoring, validation during training and (later) explanations,
+the service and export parity checks.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import torch
+from torch import nn
+
+from ..io import clean_texts
+from ..text import EncodedReviews
+from .device import autocast, inference_precision, resolve_device
+
+ENCODE_SLICE = 4_096                 # texts tokenized at a time by one thread
+BAG_BATCH, SEQUENCE_BATCH = 2_048, 64  # bags are cheap per review; sequence models hold (batch, time, time) attention
+
+
+def encode(tokenizer, texts: Sequence[str], labels: np.ndarray | None = None) -> EncodedReviews:
+    """Tokenize cleaned texts in slices on parallel threads (Arrow and Hugging Face tokenizers release
+    the GIL); slices also bound the memory that tokenizing a large batch takes."""
+    workers = min(os.cpu_count() or 1, torch.get_num_threads(), 8)
+    size = min(ENCODE_SLICE, max(1, -(-len(texts) // workers)))
+    slices = [(i, min(i + size, len(texts))) for i in range(0, len(texts), size)] or [(0, 0)]
+    with ThreadPoolExecutor(workers) as pool:
+        parts = list(pool.map(lambda b: tokenizer.encode_batch(texts[b[0]:b[1]]), slices))
+    sizes = np.concatenate([np.diff(offsets) for _, offsets in parts])
+    offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+    return EncodedReviews(np.concatenate([ids for ids, _ in parts]), offsets, labels)
+
+
+def as_items(model: nn.Module, encoded: EncodedReviews) -> EncodedReviews:
+    """Reviews as the model reads them: whole for bags, overlapping windows for sequence models."""
+    length = getattr(model, "max_length", None)
+    if length is None:
+        return encoded
+    content = length - model.special_tokens
+    return encoded.windows(content, max(1, content * 3 // 4))          # windows overlap by a quarter
+
+
+@torch.inference_mode()
+def predict_logits(model: nn.Module, items: EncodedReviews, device: torch.device, precision: str = "fp32",
+                   batch_size: int | None = None) -> np.ndarray:
+    """Logits (items, classes) in float32, batch by batch, in evaluation mode."""
+    model.eval()
+    precision = inference_precision(device, precision)
+    batch_size = batch_size or (SEQUENCE_BATCH if getattr(model, "max_length", None) else BAG_BATCH)
+    out = []
+    for start in range(0, len(items), batch_size):
+        batch = model.collate(items.docs(start, min(start + batch_size, len(items))))
+        with autocast(device, precision):
+            logits = model(**{k: v.to(device, non_blocking=True) for k, v in batch.items()})
+        out.append(logits.float().cpu().numpy())
+    if not out:
+        return np.zeros((0, model.num_classes), dtype=np.float32)
+    return np.concatenate(out)
+
+
+def softmax(logits: np.ndarray) -> np.ndarray:
+    """Row-wise softmax in float64, so that rows sum to 1 to machine precision.
+
+    >>> softmax(np.array([[0.0, 0.0]])).tolist()
+    [[0.5, 0.5]]
+    """
+    logits = logits.astype(np.float64)
+    logits -= logits.max(axis=1, keepdims=True)
+    exp = np.exp(logits)
+    return exp / exp.sum(axis=1, keepdims=True)
+
+
+def review_probabilities(model: nn.Module, items: EncodedReviews, device: torch.device, precision: str = "fp32",
+                         batch_size: int | None = None) -> np.ndarray:
+    """Probabilities per review (reviews, classes): the mean over its windows."""
+    return items.per_review(softmax(predict_logits(model, items, device, precision, batch_size)))
+
+
+class Predictor:
+    """A fitted tokenizer and model on a device: cleaned or raw texts to probabilities per review."""
+
+    def __init__(self, model: nn.Module, tokenizer, device: str | torch.device = "auto", precision: str = "fp32",
+                 batch_size: int | None = None):
+        self.device = resolve_device(device)
+        self.model = model.to(self.device).eval()
+        self.tokenizer, self.precision, self.batch_size = tokenizer, precision, batch_size
+
+    def proba_of_clean(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Probabilities per cleaned text, and the number of windows each took."""
+        items = as_items(self.model, encode(self.tokenizer, texts))
+        return (review_probabilities(self.model, items, self.device, self.precision, self.batch_size),
+                items.windows_per_review)
+
+    def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
+        """Probabilities (texts, classes) of raw texts: cleaned here, as in training."""
+        return self.proba_of_clean(clean_texts(texts).to_pylist())[0]

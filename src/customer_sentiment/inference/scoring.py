@@ -1,0 +1,115 @@
+"""Scoring a review file into another, in chunks (bounded memory), atomically.
+
+The output keeps the input's rows in order: `id_column` first, then `keep_columns` (default: every
+input column), `predicted_label` and one `prob_<label>` column per class, and for sequence models
+`windows`, how many overlapping windows the review took. A review with no text keeps its row, with
+an empty label and no probabilities, and is counted.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..console import progress_bar
+from ..errors import CustomerSentimentError
+from ..io import TABLE_SUFFIXES, check_output_path, clean_texts, iter_table_chunks, parquet_rows, require_columns
+from ..io import table_writer
+from .predictor import Predictor
+
+
+@dataclass
+class ScoringSummary:
+    """What a scoring run did: rows read and written, reviews without text, labels predicted, speed."""
+
+    input: str
+    output: str
+    predicted: dict[str, int]
+    rows: int = 0
+    empty_texts: int = 0
+    long_reviews: int = 0
+    seconds: float = 0.0
+
+    @property
+    def reviews_per_second(self) -> float:
+        return round(self.rows / max(self.seconds, 1e-9), 1)
+
+    def to_dict(self) -> dict:
+        return {"input": self.input, "output": self.output, "rows": self.rows, "empty_texts": self.empty_texts,
+                "long_reviews": self.long_reviews, "predicted": self.predicted, "seconds": self.seconds,
+                "reviews_per_second": self.reviews_per_second}
+
+
+def score_file(predictor: Predictor, labels: list[str], data: str | Path, output: str | Path, text_column: str,
+               id_column: str | None = None, keep_columns: Sequence[str] | None = None, chunk_rows: int = 50_000,
+               encoding: str = "utf-8", verbose: bool = True) -> ScoringSummary:
+    """Score `data` into `output` (CSV, TSV, JSON Lines or Parquet, by extension); see the module docstring."""
+    if chunk_rows < 1:
+        raise CustomerSentimentError(f"chunk_rows is {chunk_rows}", expected="at least 1", fix="Pass --chunk-rows 1 "
+                                     "or more.")
+    check_output_path(output, TABLE_SUFFIXES)
+    if Path(output).resolve() == Path(data).resolve():
+        raise CustomerSentimentError(f"The output {output} is the input file",
+                                     fix="Pass another --output so the reviews are not overwritten.")
+    summary = ScoringSummary(str(data), str(output), {label: 0 for label in labels})
+    start = time.perf_counter()
+    with table_writer(output) as write, progress_bar(verbose) as bar:
+        task = bar.add_task("scoring", total=parquet_rows(data), status="")
+        columns = None
+        for chunk in iter_table_chunks(data, chunk_rows, encoding):
+            columns = columns or output_columns(chunk, data, text_column, id_column, keep_columns)
+            write(score_chunk(predictor, labels, chunk, text_column, columns, summary))
+            summary.rows += len(chunk)
+            speed = summary.rows / max(time.perf_counter() - start, 1e-9)
+            bar.update(task, completed=summary.rows, status=f"{speed:,.0f} reviews/s")
+    summary.seconds = round(time.perf_counter() - start, 3)
+    return summary
+
+
+def score_chunk(predictor: Predictor, labels: list[str], chunk: pd.DataFrame, text_column: str, columns: list[str],
+                summary: ScoringSummary) -> pd.DataFrame:
+    """One chunk of input rows with their predictions; counts go into `summary`."""
+    texts = clean_texts(chunk[text_column]).to_pylist()
+    has_text = np.array([bool(t) for t in texts])
+    probabilities = np.full((len(texts), len(labels)), np.nan)
+    windows = np.zeros(len(texts), dtype=np.int64)
+    if has_text.any():
+        probabilities[has_text], windows[has_text] = predictor.proba_of_clean(
+            [t for t, keep in zip(texts, has_text, strict=True) if keep])
+    predicted = np.array([""] * len(texts), dtype=object)
+    predicted[has_text] = [labels[i] for i in probabilities[has_text].argmax(axis=1)]
+    out = chunk[columns].copy()
+    out["predicted_label"] = predicted
+    for i, label in enumerate(labels):
+        out[f"prob_{label}"] = probabilities[:, i]
+    if predictor.model.max_length is not None:          # how many windows each review took
+        out["windows"] = windows
+        summary.long_reviews += int((windows > 1).sum())
+    summary.empty_texts += int((~has_text).sum())
+    for label, count in zip(*np.unique(predicted[has_text], return_counts=True), strict=True):
+        summary.predicted[label] += int(count)
+    return out
+
+
+def output_columns(chunk: pd.DataFrame, data, text_column: str, id_column: str | None,
+                   keep_columns: Sequence[str] | None) -> list[str]:
+    """The input columns the output keeps, id first; checked against the file's header."""
+    wanted = {text_column: "--text-column"}
+    if id_column:
+        wanted[id_column] = "--id-column"
+    for column in keep_columns or []:
+        wanted.setdefault(column, "--keep-columns")
+    require_columns(chunk, data, wanted)
+    columns = list(dict.fromkeys(keep_columns)) if keep_columns is not None else [str(c) for c in chunk.columns]
+    if id_column:
+        columns = [id_column] + [c for c in columns if c != id_column]
+    clashes = [c for c in columns if c == "predicted_label" or c.startswith("prob_")]
+    if clashes:
+        raise CustomerSentimentError(f"{data} already has column(s) {clashes}, which the output adds",
+                                     fix="Pass --keep-columns without them.")
+    return columns

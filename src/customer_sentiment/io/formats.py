@@ -1,0 +1,63 @@
+"""Review file formats: which format a name means, and opening (possibly compressed) files."""
+
+from __future__ import annotations
+
+import bz2
+import codecs
+import gzip
+import io
+import lzma
+from pathlib import Path
+
+import pyarrow as pa
+
+from ..errors import CustomerSentimentError
+
+FORMATS = {".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".jsonl": "jsonl", ".ndjson": "jsonl",
+           ".parquet": "parquet", ".pq": "parquet"}
+COMPRESSIONS = (".gz", ".bz2", ".xz", ".zst")
+
+
+def file_format(path: str | Path) -> str:
+    """The format of a review file, from its extension ('csv', 'tsv', 'jsonl' or 'parquet').
+
+    >>> file_format("exports/reviews-2025.jsonl.gz")
+    'jsonl'
+    """
+    name = Path(path).name.lower()
+    for compression in COMPRESSIONS:
+        name = name.removesuffix(compression)
+    suffix = Path(name).suffix
+    if suffix not in FORMATS:
+        raise CustomerSentimentError(
+            f"Cannot read {path}: unknown extension '{suffix or '(none)'}'",
+            expected=f"one of {', '.join(sorted(set(FORMATS)))}",
+            fix="Export the reviews in one of those formats or rename the file.")
+    return FORMATS[suffix]
+
+
+def check_encoding(encoding: str) -> None:
+    try:
+        codecs.lookup(encoding)
+    except LookupError:
+        raise CustomerSentimentError(f"Unknown encoding {encoding!r}",
+                                     fix="Pass --encoding with a Python codec name such as utf-8 or latin-1.") from None
+
+
+def bom_tolerant(encoding: str) -> str:
+    return "utf-8-sig" if codecs.lookup(encoding).name == "utf-8" else encoding
+
+
+def open_text(path: Path, encoding: str, errors: str = "replace") -> io.TextIOBase:
+    """A (possibly compressed) text file, with line ends as written for the csv module."""
+    return io.TextIOWrapper(open_binary(path), encoding=bom_tolerant(encoding), errors=errors, newline="")
+
+
+def open_binary(path: Path):
+    openers = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}
+    suffix = path.suffix.lower()
+    if suffix in openers:
+        return openers[suffix](path, "rb")
+    if suffix == ".zst":
+        return pa.input_stream(str(path), compression="zstd")
+    return open(path, "rb")

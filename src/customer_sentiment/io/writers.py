@@ -1,0 +1,143 @@
+"""Writing output atomically: a temporary file in the same folder, flushed to disk, then renamed.
+
+A run that fails or is interrupted leaves no partial output behind, and an existing file at the
+destination is replaced only by a complete one. `atomic_path` is the one way this package writes
+a file: tables, JSON, checkpoints, run records and model directories all go through it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import json
+import os
+import tempfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from ..errors import CustomerSentimentError
+from .formats import FORMATS
+
+TABLE_SUFFIXES = tuple(sorted(FORMATS))
+
+
+def check_output_path(path: str | Path, suffixes: tuple[str, ...] | None = None) -> Path:
+    """Fail early, before any work, if `path` cannot be written: a missing folder, a directory, a wrong suffix."""
+    path = Path(path)
+    if suffixes and path.suffix.lower() not in suffixes:
+        raise CustomerSentimentError(f"Cannot write {path}", expected=f"a name ending in {', '.join(suffixes)} "
+                                     f"(uncompressed; Parquet compresses itself)",
+                                     fix="Pass another output name, e.g. scored.parquet.")
+    if path.is_dir():
+        raise CustomerSentimentError(f"Cannot write {path}: it is a directory", fix="Pass a file name.")
+    if not path.parent.is_dir():
+        raise CustomerSentimentError(f"Cannot write {path}: the folder {path.parent} does not exist",
+                                     fix="Create it first.")
+    if not os.access(path.parent, os.W_OK):
+        raise CustomerSentimentError(f"Cannot write {path}: no permission to write in {path.parent}",
+                                     fix="Choose a folder you can write to.")
+    return path
+
+
+@contextlib.contextmanager
+def atomic_path(path: str | Path) -> Iterator[Path]:
+    """Yield a temporary path beside `path`; when the block succeeds, fsync it and rename it to `path`
+    (then fsync the folder, so the rename survives a power cut); if the block fails, delete it."""
+    path = check_output_path(path)
+    try:
+        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
+    except OSError as error:
+        raise CustomerSentimentError(f"Cannot write {path}: {error.strerror}",
+                                     fix="Check the folder's permissions and free space.") from None
+    os.close(handle)
+    temporary = Path(temporary)
+    try:
+        yield temporary
+        fsync(temporary)
+        os.chmod(temporary, 0o666 & ~_umask())
+        os.replace(temporary, path)
+        fsync(path.parent)
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
+def fsync(path: Path) -> None:
+    """Flush a file's (or a folder's) contents to disk."""
+    descriptor = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def write_bytes(path: str | Path, data: bytes) -> None:
+    with atomic_path(path) as temporary:
+        temporary.write_bytes(data)
+
+
+def write_text(path: str | Path, text: str) -> None:
+    write_bytes(path, text.encode("utf-8"))
+
+
+def write_json(path: str | Path, value: object, indent: int | None = 2) -> None:
+    """Write JSON atomically, indented for people to read."""
+    write_text(path, json.dumps(value, indent=indent, ensure_ascii=False) + "\n")
+
+
+@contextlib.contextmanager
+def table_writer(path: str | Path) -> Iterator[Callable[[pd.DataFrame], None]]:
+    """Yield `write(chunk)`, which appends DataFrame chunks to a CSV, TSV, JSON Lines or Parquet file
+    (by extension); the file appears at `path` only when the block completes."""
+    path = check_output_path(path, TABLE_SUFFIXES)
+    fmt = FORMATS[path.suffix.lower()]
+    with atomic_path(path) as temporary, contextlib.ExitStack() as stack:
+        if fmt == "parquet":
+            yield _parquet_appender(path, temporary, stack)
+            return
+        handle = stack.enter_context(open(temporary, "w", encoding="utf-8", newline=""))
+        first = [True]
+
+        def write(chunk: pd.DataFrame) -> None:
+            if fmt == "jsonl":
+                handle.write(chunk.to_json(orient="records", lines=True, force_ascii=False,
+                                           double_precision=15).rstrip("\n") + "\n")
+            elif fmt == "tsv":       # TSV has no quoting: tabs and line breaks in a cell become spaces
+                text = chunk.replace(r"[\t\r\n\x00]+", " ", regex=True)
+                handle.write(text.to_csv(index=False, header=first[0], sep="\t", quoting=csv.QUOTE_NONE,
+                                         quotechar="\x00"))
+            else:
+                handle.write(chunk.to_csv(index=False, header=first[0]))
+            first[0] = False
+
+        yield write
+
+
+def _parquet_appender(path: Path, temporary: Path, stack: contextlib.ExitStack) -> Callable[[pd.DataFrame], None]:
+    state: dict = {}
+
+    def write(chunk: pd.DataFrame) -> None:
+        table = pa.Table.from_pandas(chunk, preserve_index=False)
+        if "writer" not in state:
+            # A column with no values in the first chunk has no type yet: make it text.
+            schema = pa.schema([f.with_type(pa.string()) if pa.types.is_null(f.type) else f for f in table.schema])
+            state["writer"] = stack.enter_context(pq.ParquetWriter(temporary, schema))
+        schema = state["writer"].schema
+        try:
+            table = table.cast(schema)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError) as error:
+            raise CustomerSentimentError(f"Cannot write {path}: a column changes type from one chunk of rows to the "
+                                         f"next ({error})",
+                                         fix="Give the column one type in the input, or write CSV output.") from None
+        state["writer"].write_table(table)
+
+    return write

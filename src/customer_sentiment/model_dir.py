@@ -1,0 +1,182 @@
+"""The model directory: config.json, model.safetensors, tokenizer.json, metrics.json and a model card.
+
+Nothing is pickled, so loading a model never runs code from it. A directory is written beside its
+destination under a temporary name (each file through the one fsynced atomic writer) and renamed
+into place, so a crash mid-save leaves no half-written model that loads. Loading refuses an unknown
+format version and warns when the model was saved by another version of customer-sentiment.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+from safetensors import SafetensorError
+from safetensors.torch import load_file, save_file
+
+from ._version import __version__
+from .errors import CustomerSentimentError
+from .io import atomic_path, write_json, write_text
+
+FORMAT_NAME = "customer-sentiment/model"
+FORMAT_VERSION = 1
+CONFIG, WEIGHTS, TOKENIZER, METRICS, CARD = "config.json", "model.safetensors", "tokenizer.json", "metrics.json", "README.md"
+_TRAIN_AGAIN = "Train the model again with `customer-sentiment train`."
+
+
+class ModelVersionWarning(UserWarning):
+    """The model was saved by a different version of customer-sentiment."""
+
+
+@dataclass
+class ModelFiles:
+    """The parsed contents of a model directory."""
+
+    config: dict
+    tensors: dict[str, torch.Tensor]
+    tokenizer: dict
+    metrics: dict
+
+
+def check_model_output(path: str | Path) -> Path:
+    """Fail early if a model cannot be saved at `path`: something else is there, or its folder is not writable."""
+    path = Path(path)
+    if path.exists() and not (path.is_dir() and (not any(path.iterdir()) or (path / CONFIG).is_file())):
+        raise CustomerSentimentError(f"{path} exists and is not a model directory; it is left as it is",
+                                     fix="Choose another --output.")
+    parent = next((p for p in [path.parent, *path.parent.parents] if p.exists()), Path("."))
+    if not parent.is_dir() or not os.access(parent, os.W_OK):
+        raise CustomerSentimentError(f"Cannot save a model at {path}: {parent} is not a folder this user can write to",
+                                     fix="Choose an --output in a folder you can write to.")
+    return path
+
+
+def write_model_dir(path: str | Path, config: dict, tensors: dict[str, torch.Tensor], tokenizer: dict,
+                    metrics: dict, card: str) -> Path:
+    """Write a model directory atomically; an existing model directory at `path` is replaced."""
+    path = check_model_output(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent))
+    except OSError as error:
+        raise CustomerSentimentError(f"Cannot save a model at {path}: {error.strerror}",
+                                     fix="Choose an --output in a folder you can write to.") from None
+    try:
+        config = {"format": FORMAT_NAME, "format_version": FORMAT_VERSION, "library_version": __version__,
+                  "torch_version": torch.__version__.split("+")[0], **config}
+        write_json(staging / CONFIG, config)
+        with atomic_path(staging / WEIGHTS) as temporary:
+            # One metadata key: safetensors stores the metadata map in no fixed order, and the same
+            # weights should give the same bytes.
+            save_file({k: v.detach().cpu().contiguous() for k, v in tensors.items()}, str(temporary),
+                      metadata={"format": f"{FORMAT_NAME} v{FORMAT_VERSION}"})
+        write_json(staging / TOKENIZER, tokenizer, indent=None)
+        write_json(staging / METRICS, metrics)
+        write_text(staging / CARD, card)
+        _replace_dir(staging, path)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return path
+
+
+def _replace_dir(staging: Path, path: Path) -> None:
+    old = None
+    if path.exists():
+        old = path.with_name(f".{path.name}.old-{os.getpid()}")
+        path.rename(old)
+    staging.rename(path)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def read_model_dir(path: str | Path) -> ModelFiles:
+    """Read and check a model directory; every problem is a CustomerSentimentError with the fix."""
+    path = Path(path)
+    if not path.exists():
+        raise CustomerSentimentError(f"No model at {path}: no such directory", fix=_TRAIN_AGAIN)
+    if not path.is_dir():
+        raise CustomerSentimentError(f"{path} is a file, not a model directory{_pickle_hint(path)}",
+                                     expected=f"a directory with {CONFIG} and {WEIGHTS}", fix=_TRAIN_AGAIN)
+    config = _read_json(path / CONFIG, path)
+    if config.get("format") != FORMAT_NAME:
+        raise CustomerSentimentError(f"{path / CONFIG} is not a customer-sentiment model config",
+                                     expected=repr(FORMAT_NAME), found=repr(config.get("format")), fix=_TRAIN_AGAIN)
+    if config.get("format_version") != FORMAT_VERSION:
+        raise CustomerSentimentError(
+            f"{path} has model format version {config.get('format_version')!r}; this customer-sentiment "
+            f"{__version__} reads version {FORMAT_VERSION}",
+            fix=f"Install the version that saved it ({config.get('library_version', 'unknown')}) or train it again.")
+    if config.get("library_version") != __version__:
+        warnings.warn(f"{path} was saved by customer-sentiment {config.get('library_version')}; this is "
+                      f"{__version__}. Predictions may differ; train again to be sure.", ModelVersionWarning,
+                      stacklevel=2)
+    weights = path / WEIGHTS
+    if not weights.is_file():
+        raise CustomerSentimentError(f"{path} has no {WEIGHTS}; the model is incomplete", fix=_TRAIN_AGAIN)
+    try:
+        tensors = load_file(str(weights))
+    except (SafetensorError, OSError, ValueError) as error:
+        raise CustomerSentimentError(
+            f"{weights} is not a safetensors file{_pickle_hint(weights)} ({error}); it was not loaded",
+            fix="Only files written by `customer-sentiment train` are loaded; train the model again.") from None
+    missing = [key for key in ("architecture", "labels", "model_settings") if key not in config]
+    if missing or not isinstance(config.get("labels"), list) or not isinstance(config.get("model_settings"), dict):
+        raise CustomerSentimentError(
+            f"{path / CONFIG} lacks {', '.join(missing) or 'valid labels or model_settings'}; the model is "
+            f"incomplete or was edited", fix=_TRAIN_AGAIN)
+    return ModelFiles(config, tensors, _read_json(path / TOKENIZER, path), _read_json(path / METRICS, path, {}))
+
+
+def _read_json(file: Path, model_dir: Path, default: dict | None = None) -> dict:
+    if not file.is_file():
+        if default is not None:
+            return default
+        raise CustomerSentimentError(f"{model_dir} has no {file.name}",
+                                     expected="a model directory written by `customer-sentiment train`",
+                                     fix=_TRAIN_AGAIN)
+    try:
+        value = json.loads(file.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise CustomerSentimentError(f"{file} is not valid JSON{_pickle_hint(file)} ({error})",
+                                     fix=_TRAIN_AGAIN) from None
+    if not isinstance(value, dict):
+        raise CustomerSentimentError(f"{file} is not a JSON object", expected="a JSON object",
+                                     found=type(value).__name__, fix=_TRAIN_AGAIN)
+    return value
+
+
+def _pickle_hint(file: Path) -> str:
+    """' (it looks like a pickle...)' when the file starts like a pickle or a torch.save zip."""
+    try:
+        with open(file, "rb") as handle:
+            head = handle.read(2)
+    except OSError:
+        return ""
+    if head[:1] == b"\x80" or head == b"PK":
+        return "; it looks like a pickle (or torch.save) file, which is never loaded because unpickling runs code"
+    return ""
+
+
+def model_card(config: dict, labels: list[str], metrics: dict) -> str:
+    """A short README.md for the model directory: what it is, how it did, how to load it."""
+    validation = metrics.get("validation", {})
+    lines = [f"# customer-sentiment model: {config['architecture']}", "",
+             f"Labels: {', '.join(labels)}.",
+             f"Trained on {config['data']['train_reviews']:,} reviews "
+             f"({config['data'].get('file', 'in memory')}), data {config['data']['fingerprint'][:19]}..., "
+             f"seed {config['seed']}, {config['created']}."]
+    if validation:
+        lines.append(f"Validation ({validation['reviews']:,} held-out reviews): accuracy "
+                     f"{validation['accuracy']:.4f}, macro-F1 {validation['macro_f1']:.4f}.")
+    lines += ["", "Load it with:", "", "```python", "from customer_sentiment import SentimentPipeline",
+              "pipeline = SentimentPipeline.load(\"PATH\")", "pipeline.predict(\"Works great, no problems so far.\")",
+              "```", "", "Files: config.json (settings), model.safetensors (weights), tokenizer.json (vocabulary), "
+              "metrics.json. Nothing here is pickled.", ""]
+    return "\n".join(lines)

@@ -1,0 +1,272 @@
+"""The `customer-sentiment` command, run end to end in fresh processes as a user would."""
+
+from __future__ import annotations
+
+import json
+import os
+import pickle
+import shutil
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+from customer_sentiment import SentimentPipeline
+
+from ..conftest import ROOT, SAMPLE, run_cli
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    """`customer-sentiment train` on the sample data, once for this module."""
+    folder = tmp_path_factory.mktemp("cli")
+    done = run_cli("train", SAMPLE, "--rating-column", "rating", "--output", folder / "model", "--epochs", "6")
+    assert done.returncode == 0, done.stderr
+    return folder, done
+
+
+def test_train_reports_and_saves_a_loadable_model(trained):
+    folder, done = trained
+    assert "Read 2,400 rows from" in done.stderr and "Labels: negative" in done.stderr
+    assert "epoch 1/6" in done.stderr and "validation macro-F1" in done.stderr
+    assert "Validation:" in done.stdout and "Confusion matrix" in done.stdout
+    pipeline = SentimentPipeline.load(folder / "model")
+    assert pipeline.predict("Not bad at all, no problems so far.") == "positive"
+    assert pipeline.config_["data"]["rating_column"] == "rating"
+
+
+def test_evaluate_predict_report(trained):
+    folder, _ = trained
+    done = run_cli("evaluate", folder / "model", SAMPLE, "--json", folder / "metrics.json")
+    assert done.returncode == 0, done.stderr
+    metrics = json.loads((folder / "metrics.json").read_text())
+    assert metrics["reviews"] == 2400 and 0.7 < metrics["accuracy"] <= 1.0
+    assert "macro-F1" in done.stdout
+
+    done = run_cli("predict", folder / "model", SAMPLE, "--output", folder / "scored.parquet", "--id-column", "review_id")
+    assert done.returncode == 0, done.stderr
+    scored = pd.read_parquet(folder / "scored.parquet")
+    source = pd.read_csv(SAMPLE, dtype=str)
+    assert scored["review_id"].tolist() == source["review_id"].tolist()
+    assert {"predicted_label", "prob_negative", "prob_neutral", "prob_positive", "product", "date"} <= set(scored)
+    assert "Scored 2,400 rows" in done.stderr
+
+    done = run_cli("report", folder / "scored.parquet", "--by", "product", "--time-column", "date",
+                   "--json", folder / "summary.json")
+    assert done.returncode == 0, done.stderr
+    summary = json.loads((folder / "summary.json").read_text())
+    assert summary["most_negative"][0]["name"] == "ChefPro Air Fryer"       # the product that turned worse
+    change = summary["most_negative"][0]["change"]
+    assert change["recent_share"] > change["previous_share"] + 0.15
+    assert "Most negative reviews" in done.stdout and "ChefPro Air Fryer" in done.stdout
+
+
+def test_same_seed_gives_identical_weights_byte_for_byte(trained, tmp_path):
+    from safetensors.torch import load_file
+
+    folder, _ = trained
+    done = run_cli("train", SAMPLE, "--rating-column", "rating", "--output", tmp_path / "again", "--epochs", "6", "-q")
+    assert done.returncode == 0, done.stderr
+    first, again = load_file(folder / "model" / "model.safetensors"), load_file(tmp_path / "again" / "model.safetensors")
+    assert first.keys() == again.keys() and all(first[k].equal(again[k]) for k in first)
+    assert (tmp_path / "again" / "model.safetensors").read_bytes() == (folder / "model" / "model.safetensors").read_bytes()
+
+
+def test_help_states_defaults():
+    done = run_cli("train", "--help", columns=300)
+    assert done.returncode == 0
+    text = " ".join(done.stdout.split())
+    for expected in ("[default: (the architecture's; 10)]", "[default: (adamw)]", "[default: (linear)]",
+                     "[default: (0.1)]", "[default: (review)]", "[default: (1-2:negative,3:neutral,4-5:positive)]",
+                     "[default: (bag_of_embeddings.v1)]", "[default: (fp32)]", "[default: (0.0)]"):
+        assert expected in text, expected
+    for command in ("evaluate", "predict", "report", "models"):
+        assert run_cli(command, "--help").returncode == 0
+
+
+def test_set_overrides_settings_and_rejects_unknown_keys(tmp_path):
+    done = run_cli("train", SAMPLE, "--rating-column", "rating", "--output", tmp_path / "model", "-q", "--epochs", "1",
+                   "--set", "model.embedding_dim=8", "--set", "tokenizer.ngram_max=2", "--set", "training.schedule=cosine")
+    assert done.returncode == 0, done.stderr
+    config = json.loads((tmp_path / "model" / "config.json").read_text())
+    assert config["model_settings"]["embedding_dim"] == 8 and config["tokenizer"]["settings"]["ngram_max"] == 2
+    assert config["training"]["schedule"] == "cosine" and config["training"]["epochs"] == 1
+    done = run_cli("train", SAMPLE, "--rating-column", "rating", "--output", tmp_path / "other", "--set", "training.lr=1")
+    assert_user_error(done, "unknown key training.lr; valid: epochs, batch_size, learning_rate")
+    assert not (tmp_path / "other").exists()
+
+
+def test_models_lists_the_architectures():
+    done = run_cli("models")
+    assert done.returncode == 0 and "bag_of_embeddings.v1" in done.stdout
+
+
+# ------------------------------------------------------------------------------------ bad input
+
+def assert_user_error(done: subprocess.CompletedProcess, *fragments: str) -> None:
+    """Exit 1; the error is one line on stderr, the last, starting with 'error:' and holding each
+    fragment; no traceback. (Progress lines such as 'Read 2 rows' may come before it.)"""
+    assert done.returncode == 1, (done.stdout, done.stderr)
+    lines = [line for line in done.stderr.splitlines() if line.strip()]
+    errors = [line for line in lines if line.startswith("error: ")]
+    assert len(errors) == 1 and lines[-1] == errors[0], done.stderr
+    assert "Traceback" not in done.stderr + done.stdout
+    for fragment in fragments:
+        assert fragment in errors[0], (fragment, errors[0])
+
+
+def bad_file(tmp_path, name: str, content: bytes):
+    path = tmp_path / name
+    path.write_bytes(content)
+    return path
+
+
+TRAIN_CASES = {
+    "missing column": (b"text,rating\ngood,5\nbad,1\n",
+                       ["Column 'review' not found in", "found ['text', 'rating']", "Pass --text-column"]),
+    "empty file": (b"", ["is empty: expected a header row"]),
+    "header only": (b"review,rating\n", ["has a header but no rows"]),
+    "invalid utf-8": (b"review,rating\ngood,5\nbad caf\xe9,1\n", ["line 3, byte 8: 0xe9 is not valid utf-8"]),
+    "malformed row": (b"review,rating\ngood,5\nbad, really,1\n", ["line 3: expected 2 fields, found 3"]),
+    "rating outside the map": (b"review,rating\ngood,5\nodd,9\n",
+                               ["line 3: rating 9 in column 'rating' is outside the rating map", "--rating-map"]),
+    "single class": (b"review,rating\ngood,5\ngreat,4\n", ["has one class ('positive') in 2 reviews"]),
+}
+
+
+@pytest.mark.parametrize("case", list(TRAIN_CASES))
+def test_bad_training_input_fails_in_one_line_and_writes_nothing(tmp_path, case):
+    content, fragments = TRAIN_CASES[case]
+    data = bad_file(tmp_path, "reviews.csv", content)
+    done = run_cli("train", data, "--rating-column", "rating", "--output", tmp_path / "model")
+    assert_user_error(done, "reviews.csv", *fragments)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["reviews.csv"]
+
+
+def test_label_not_in_the_model(trained, tmp_path):
+    folder, _ = trained
+    data = bad_file(tmp_path, "topics.csv", b"review,topic\ngood,positive\nlate parcel,delivery\n")
+    done = run_cli("evaluate", folder / "model", data, "--label-column", "topic", "--json", tmp_path / "m.json")
+    assert_user_error(done, "topics.csv, line 3: label 'delivery' is not one the model knows")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["topics.csv"]
+
+
+def test_malformed_row_while_scoring_leaves_no_output(trained, tmp_path):
+    folder, _ = trained
+    rows = b"review_id,review\n" + b"".join(b"%d,fine\n" % i for i in range(200)) + b"999,bad,row\n"
+    data = bad_file(tmp_path, "new.csv", rows)
+    done = run_cli("predict", folder / "model", data, "--output", tmp_path / "scored.csv", "--chunk-rows", "50")
+    assert_user_error(done, "new.csv, line 202: expected 2 fields, found 3")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["new.csv"]
+
+
+class TouchesAFile:
+    """Unpickled in any process, this creates `marker`: proof that code from the model file ran."""
+
+    def __init__(self, marker):
+        self.marker = str(marker)
+
+    def __reduce__(self):
+        return (os.system, (f"touch {self.marker}",))
+
+
+def test_a_pickle_given_as_the_model_is_refused_and_never_runs(trained, tmp_path):
+    folder, _ = trained
+    marker = tmp_path / "code-ran"
+    payload = pickle.dumps(TouchesAFile(marker))
+    model = bad_file(tmp_path, "model.pkl", payload)
+    done = run_cli("predict", model, SAMPLE, "--output", tmp_path / "scored.csv")
+    assert_user_error(done, "is a file, not a model directory", "pickle")
+    tampered = shutil.copytree(folder / "model", tmp_path / "tampered")
+    (tampered / "model.safetensors").write_bytes(payload)
+    done = run_cli("predict", tampered, SAMPLE, "--output", tmp_path / "scored.csv")
+    assert_user_error(done, "model.safetensors is not a safetensors file", "pickle")
+    assert not marker.exists() and not (tmp_path / "scored.csv").exists()
+    pickle.loads(payload)                    # the payload is live: unpickling it does create the marker
+    assert marker.exists()
+
+
+def test_outputs_are_checked_before_the_work(trained, tmp_path):
+    folder, _ = trained
+    (tmp_path / "notes.txt").write_text("keep me")
+    done = run_cli("train", SAMPLE, "--rating-column", "rating", "--output", tmp_path / "notes.txt")
+    assert_user_error(done, "exists and is not a model directory")
+    assert "epoch" not in done.stderr and (tmp_path / "notes.txt").read_text() == "keep me"
+    done = run_cli("predict", folder / "model", SAMPLE, "--output", tmp_path / "missing" / "scored.csv")
+    assert_user_error(done, "the folder", "does not exist")
+    done = run_cli("predict", folder / "model", SAMPLE, "--output", tmp_path / "scored.xlsx")
+    assert_user_error(done, "expected a name ending in")
+    copy = shutil.copy(SAMPLE, tmp_path / "reviews.csv")
+    done = run_cli("predict", folder / "model", copy, "--output", copy)
+    assert_user_error(done, "is the input file")
+    done = run_cli("evaluate", folder / "model", SAMPLE, "--json", tmp_path / "missing" / "m.json")
+    assert_user_error(done, "does not exist")
+    assert "Evaluation" not in done.stdout
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt", "reviews.csv"]
+
+
+@pytest.mark.parametrize("args, fragment", [
+    (["--set", "model.embedding_dim=abc"], "model.embedding_dim is 'abc'; expected an integer. Pass --set model."),
+    (["--set", "training.epochs=abc"], "training.epochs is 'abc'; expected an integer"),
+    (["--set", "training.epochs=0"], "Training setting epochs is 0; expected an integer >= 1"),
+    (["--set", "model.hidden=3"], "unknown key model.hidden; valid: architecture, embedding_dim, dropout"),
+    (["--model", "cnn.v9"], "Unknown model 'cnn.v9'"),
+    (["--encoding", "bogus"], "Unknown encoding 'bogus'"),
+    (["--rating-map", "1..2:negative"], "is not of the form LOW-HIGH:LABEL"),
+    (["--validation-fraction", "0.9999"], "leaves 0 to train on"),
+])
+def test_bad_settings_fail_in_one_line(tmp_path, args, fragment):
+    done = run_cli("train", SAMPLE, "--rating-column", "rating", "--output", tmp_path / "model", "-q", *args)
+    assert_user_error(done, fragment)
+    assert not (tmp_path / "model").exists()
+
+
+def test_evaluating_a_file_without_text(trained, tmp_path):
+    folder, _ = trained
+    data = bad_file(tmp_path, "empty.csv", b"review,rating\n,5\n<br />,1\n")
+    done = run_cli("evaluate", folder / "model", data)
+    assert_user_error(done, "None of the 2 rows", "empty review text: 2")
+
+
+def test_missing_label_options_say_what_to_pass(tmp_path):
+    done = run_cli("train", SAMPLE, "--output", tmp_path / "model")
+    assert_user_error(done, "pass --label-column COL (labels) or --rating-column COL")
+
+
+# ------------------------------------------------------------------------------------ the tutorial's application
+
+def test_customer_sentiment_analysis_runs_end_to_end(tmp_path):
+    shutil.copy(ROOT / "customer_sentiment_analysis.py", tmp_path)
+    shutil.copy(SAMPLE, tmp_path)
+    done = subprocess.run([sys.executable, "customer_sentiment_analysis.py"], cwd=tmp_path, capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "Test on held-out reviews: 480 reviews, accuracy" in done.stdout
+    assert "Sentiment summary: 2,400 reviews" in done.stdout and "Most negative reviews" in done.stdout
+    metrics = json.loads((tmp_path / "models" / "sample-sentiment" / "metrics.json").read_text())
+    assert metrics["test"]["reviews"] == 480 and metrics["test"]["accuracy"] > 0.75
+
+
+# ------------------------------------------------------------------------------------ every architecture
+
+@pytest.mark.parametrize("name", ["naive_bayes_bag.v1", "cnn.v1", "bigru_attention.v1", "transformer.v1", "minilm_l6.v1"])
+def test_train_works_for_every_architecture(tmp_path, name):
+    sample = pd.read_csv(SAMPLE).groupby("rating").head(30)             # 150 reviews, every rating
+    long_review = " ".join(["The fryer stopped heating after two weeks and support never answered."] * 60)
+    sample.loc[sample.index[0], "review"] = long_review                 # longer than any window
+    data = tmp_path / "reviews.csv"
+    sample.to_csv(data, index=False)
+    done = run_cli("train", data, "--rating-column", "rating", "--model", name, "--epochs", "1", "-q",
+                   "-o", tmp_path / "model", "--run-dir", tmp_path / "run")
+    assert done.returncode == 0, done.stderr
+    pipeline = SentimentPipeline.load(tmp_path / "model")
+    assert pipeline.config_["architecture"] == name
+    assert pipeline.predict("Not bad at all, no problems so far.") in ("negative", "neutral", "positive")
+    done = run_cli("predict", tmp_path / "model", data, "-o", tmp_path / "scored.csv", "--id-column", "review_id", "-q")
+    assert done.returncode == 0, done.stderr
+    scored = pd.read_csv(tmp_path / "scored.csv")
+    if pipeline.model_.max_length is None:
+        assert "windows" not in scored
+    else:                                                               # the long review took several windows
+        assert scored.loc[0, "windows"] > 1 and (scored["windows"].iloc[1:] == 1).all()
