@@ -31,8 +31,8 @@ TEST = 1_000
 
 
 def encoder_forward_speedup() -> dict:
-    from customer_sentiment.models.pretrained import PretrainedMiniLM
     from customer_sentiment.inference import autocast
+    from customer_sentiment.models.pretrained import PretrainedMiniLM
 
     model = PretrainedMiniLM(vocab_size=30522, num_classes=2).eval()
     ids = torch.randint(1000, 2000, (32, 256))

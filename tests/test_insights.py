@@ -62,12 +62,12 @@ def test_unreadable_dates_and_unlabelled_rows_are_counted():
 def test_a_missing_negative_label_says_how_to_pick_one():
     frame = scored().replace({"negative": "complaint"})
     with pytest.raises(CustomerSentimentError, match=re.escape(
-            "Label 'negative' not found in column 'predicted_label' of the scored file; found ['complaint', 'neutral', "
+            "Label 'negative' not found in column 'predicted_label' of the scored file: found ['complaint', 'neutral', "
             "'positive']. Pass --negative-label")):
         summarize(frame, by="product")
     assert summarize(frame, by="product", negative_label="complaint")["most_negative"][0]["name"] == "fryer"
 
 
 def test_a_missing_column_lists_the_columns():
-    with pytest.raises(CustomerSentimentError, match=re.escape("Column 'sku' not found in the scored file; found")):
+    with pytest.raises(CustomerSentimentError, match=re.escape("Column 'sku' not found in the scored file: found")):
         summarize(scored(), by="sku")

@@ -10,9 +10,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from customer_sentiment import SentimentPipeline, saving
+from customer_sentiment import SentimentPipeline, TrainingArguments, model_dir
 from customer_sentiment.errors import CustomerSentimentError, NotFittedError
-from customer_sentiment.saving import ModelVersionWarning
+from customer_sentiment.model_dir import ModelVersionWarning
 
 from .conftest import SAMPLE
 
@@ -30,28 +30,44 @@ class RunsCode:
 # ------------------------------------------------------------------------ the estimator contract
 
 def test_predicting_before_fitting_says_to_fit():
-    expected = "not fitted yet; call fit(texts, labels) or SentimentPipeline.load(path)"
+    expected = "not fitted yet. Call fit(texts, labels) first, or load a saved model with SentimentPipeline.load(path)"
     with pytest.raises(NotFittedError, match=re.escape(expected)):
         SentimentPipeline().predict("great")
 
 
 def test_a_single_class_cannot_be_learned():
     with pytest.raises(CustomerSentimentError, match=re.escape(
-            "The training data has one class ('positive') in 3 reviews; a classifier needs at least two classes.")):
+            "The training data has one class ('positive') in 3 reviews: expected at least two classes for a classifier.")):
         SentimentPipeline(verbose=False).fit(["a", "b", "c"], ["positive"] * 3)
 
 
 def test_unknown_model_setting_lists_the_valid_ones():
     with pytest.raises(CustomerSentimentError, match=re.escape(
-            "unknown key model.hidden_size; valid: architecture, embedding_dim, dropout.")):
+            "unknown key model.hidden_size: expected architecture, embedding_dim, dropout.")):
         SentimentPipeline(model_settings={"hidden_size": 3}, verbose=False).fit(["a", "b"], ["x", "y"])
 
 
 def test_settings_a_model_cannot_take_are_the_users_error():
-    with pytest.raises(CustomerSentimentError, match=re.escape("transformer.v1 cannot be built with {'heads': 3}: ")):
-        SentimentPipeline("transformer.v1", model_settings={"heads": 3}, verbose=False).fit(["a b", "c d"] * 5, ["x", "y"] * 5)
-    with pytest.raises(CustomerSentimentError, match=re.escape("widths must be a non-empty list of positive integers")):
-        SentimentPipeline("cnn.v1", model_settings={"widths": []}, verbose=False).fit(["a b", "c d"] * 5, ["x", "y"] * 5)
+    texts, labels = ["a b", "c d"] * 5, ["x", "y"] * 5
+    with pytest.raises(CustomerSentimentError, match=re.escape(
+            "Setting model.dim of transformer.v1 is 128: expected a multiple of model.heads (3). Pass --set model.dim")):
+        SentimentPipeline("transformer.v1", model_settings={"heads": 3}, verbose=False).fit(texts, labels)
+    with pytest.raises(CustomerSentimentError, match=re.escape("model.widths of cnn.v1 is []: expected a non-empty list")):
+        SentimentPipeline("cnn.v1", model_settings={"widths": []}, verbose=False).fit(texts, labels)
+    with pytest.raises(CustomerSentimentError, match=re.escape("model.dropout of cnn.v1 is 1.5: expected a number in [0, 1)")):
+        SentimentPipeline("cnn.v1", model_settings={"dropout": 1.5}, verbose=False).fit(texts, labels)
+
+
+def test_a_bug_in_a_model_stays_a_traceback(monkeypatch):
+    """Only the user's mistakes become one-line errors; a TypeError inside the package is not dressed as one."""
+    from customer_sentiment.models.bag import BagOfEmbeddings
+
+    def broken(self, ids, offsets):
+        raise TypeError("a bug")
+
+    monkeypatch.setattr(BagOfEmbeddings, "forward", broken)
+    with pytest.raises(TypeError, match="a bug"):
+        SentimentPipeline(training=TrainingArguments(epochs=1), verbose=False).fit(["a b", "c d"] * 5, ["x", "y"] * 5)
 
 
 def test_single_string_in_single_result_out(sample_pipeline):
@@ -80,7 +96,7 @@ def test_evaluate_refuses_a_label_the_model_does_not_know(sample_pipeline, tmp_p
     path.write_text("review,topic\ngood,positive\nlate parcel,delivery\n")
     reviews = read_reviews(path, "review", label_column="topic")
     with pytest.raises(CustomerSentimentError, match=re.escape(
-            f"{path}, line 3: label 'delivery' is not one the model knows (negative, neutral, positive).")):
+            f"{path}, line 3: label 'delivery' is not one the model knows: expected negative, neutral, positive.")):
         sample_pipeline.evaluate(reviews)
 
 
@@ -140,14 +156,14 @@ def test_a_crash_mid_save_leaves_no_model_and_keeps_the_old_one(sample_pipeline,
     def crash(*args, **kwargs):
         raise OSError("disk full")
 
-    monkeypatch.setattr(saving, "save_file", crash)
+    monkeypatch.setattr(model_dir, "save_file", crash)
     with pytest.raises(OSError, match="disk full"):
         sample_pipeline.save(tmp_path / "new")
     assert list(tmp_path.iterdir()) == []
     monkeypatch.undo()
     sample_pipeline.save(tmp_path / "existing")
     before = (tmp_path / "existing" / "model.safetensors").read_bytes()
-    monkeypatch.setattr(saving, "save_file", crash)
+    monkeypatch.setattr(model_dir, "save_file", crash)
     with pytest.raises(OSError):
         sample_pipeline.save(tmp_path / "existing")
     assert (tmp_path / "existing" / "model.safetensors").read_bytes() == before
@@ -206,3 +222,32 @@ def test_predict_file_checks_its_columns(sample_pipeline, tmp_path):
     with pytest.raises(CustomerSentimentError, match=re.escape("Column 'review' not found in")):
         sample_pipeline.predict_file(path, tmp_path / "out.csv")
     assert sample_pipeline.predict_file(path, tmp_path / "out.csv", text_column="text")["rows"] == 1
+
+
+def test_clone_copies_the_settings_not_the_fitted_state(sample_pipeline):
+    from sklearn.base import clone
+
+    pipeline = SentimentPipeline("cnn.v1", model_settings={"filters": 8}, training=TrainingArguments(epochs=2),
+                                 device="cpu", verbose=False)
+    copy = clone(pipeline)
+    assert copy is not pipeline and copy.get_params() == pipeline.get_params()
+    assert copy.training is not pipeline.training and copy.model_settings is not pipeline.model_settings
+    assert copy.set_params(model="naive_bayes_bag.v1").model == "naive_bayes_bag.v1" and pipeline.model == "cnn.v1"
+    with pytest.raises(NotFittedError):
+        clone(sample_pipeline).predict("fine")
+
+
+def test_grid_search_picks_settings_by_cross_validation(sample_reviews):
+    from sklearn.model_selection import GridSearchCV
+
+    texts, labels = sample_reviews.texts[:400], sample_reviews.labels[:400]
+    search = GridSearchCV(SentimentPipeline(training=TrainingArguments(epochs=3, validation_fraction=0.0),
+                                            device="cpu", verbose=False),
+                          {"model": ["bag_of_embeddings.v1", "naive_bayes_bag.v1"]}, cv=2, scoring="accuracy")
+    search.fit(texts, labels)
+    scores = search.cv_results_["mean_test_score"]
+    assert search.best_params_["model"] == ["bag_of_embeddings.v1", "naive_bayes_bag.v1"][int(scores.argmax())]
+    held_out = sample_reviews.labels[400:800]
+    majority = max(held_out.count(label) for label in set(held_out)) / len(held_out)
+    accuracy = np.mean(np.array(search.best_estimator_.predict(sample_reviews.texts[400:800])) == np.array(held_out))
+    assert accuracy > majority + 0.05, (accuracy, majority)

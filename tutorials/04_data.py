@@ -78,13 +78,30 @@ def offsets_collate(items):
     return torch.cat([ids for ids, _ in items]), offsets, torch.stack([label for _, label in items])
 
 
+toy = [(torch.tensor([5, 6, 7]), torch.tensor(0)), (torch.tensor([8]), torch.tensor(2)), (torch.tensor([9, 10]), torch.tensor(1))]
+toy_padded, toy_lengths, toy_labels = pad_collate(toy)
+toy_flat, toy_starts, _ = offsets_collate(toy)
+print(toy_padded.tolist(), toy_lengths.tolist(), "|", toy_flat.tolist(), toy_starts.tolist(), "| labels", toy_labels.tolist())
+# Expected: [[5, 6, 7], [8, 0, 0], [9, 10, 0]] [3, 1, 2] | [5, 6, 7, 8, 9, 10] [0, 3, 4] | labels [0, 2, 1]
+collate_as_expected = (toy_padded.tolist() == [[5, 6, 7], [8, 0, 0], [9, 10, 0]] and toy_lengths.tolist() == [3, 1, 2]
+                       and toy_flat.tolist() == [5, 6, 7, 8, 9, 10] and toy_starts.tolist() == [0, 3, 4]
+                       and toy_labels.tolist() == [0, 2, 1])
+
+# %% [markdown]
+# On real reviews: row r of the padded batch, cut at its length, and the flat ids from offset r on
+# must both be review r encoded on its own, or the model would read one review's words as another's.
+
+# %%
 batch = [dataset[i] for i in range(4)]
 padded, lengths, _ = pad_collate(batch)
 flat, starts, _ = offsets_collate(batch)
 padding_share = 1 - lengths.sum().item() / padded.numel()
 print(f"padded {tuple(padded.shape)} ({padding_share:.0%} padding) | flat {tuple(flat.shape)} with offsets {starts.tolist()}")
-same_tokens = flat.numel() == lengths.sum().item()
-# Expected: the padded batch spends some of its cells on padding; the flat one holds exactly the tokens
+alone = [torch.from_numpy(tokenizer.encode_batch([text])[0]) for text in texts[:4]]
+layouts_agree = all(torch.equal(padded[row, :n], ids) and torch.equal(flat[start:start + n], ids)
+                    for row, (start, n, ids) in enumerate(zip(starts.tolist(), lengths.tolist(), alone, strict=True)))
+print("both layouts hold each review's own ids:", layouts_agree)
+# Expected: some cells of the padded batch are padding, the flat one holds only tokens; True
 
 # %% [markdown]
 # ## A `DataLoader`
@@ -97,4 +114,21 @@ ids_batch, offsets_batch, labels_batch = next(iter(loader))
 batches = len(loader)
 print(f"{batches} batches of up to 32; first: {tuple(ids_batch.shape)} ids, {tuple(offsets_batch.shape)} offsets, "
       f"labels {labels_batch[:8].tolist()}")
-# Expected: 75 batches of up to 32 (2400 / 32); the same first batch on every run (seeded generator)
+# Expected: 75 batches of up to 32 (2400 / 32)
+
+# %% [markdown]
+# Two promises to check: a generator seeded the same way gives the same order again, and one epoch
+# visits every review exactly once, so the epoch's tokens and labels are the dataset's, reshuffled.
+
+# %%
+again = DataLoader(dataset, batch_size=32, shuffle=True, collate_fn=offsets_collate,
+                   generator=torch.Generator().manual_seed(0))
+first_again = next(iter(again))
+same_first_batch = all(torch.equal(a, b) for a, b in zip(first_again, (ids_batch, offsets_batch, labels_batch), strict=True))
+epoch = list(loader)
+epoch_ids = torch.cat([ids for ids, _, _ in epoch])
+epoch_labels = torch.cat([labels for _, _, labels in epoch])
+every_review_once = (torch.equal(epoch_ids.sort().values, dataset.flat.sort().values)
+                     and torch.equal(epoch_labels.bincount(), dataset.labels.bincount()))
+print("same first batch with the same seed:", same_first_batch, "| one epoch = every review once:", every_review_once)
+# Expected: same first batch with the same seed: True | one epoch = every review once: True

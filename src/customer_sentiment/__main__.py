@@ -1,5 +1,6 @@
 """`python -m customer_sentiment ...` runs the CLI (and is what `torchrun -m` launches)."""
 
-from .cli import app
+from .cli import run
 
-app(prog_name="customer-sentiment")
+if __name__ == "__main__":
+    run()

@@ -6,6 +6,7 @@ The CLI and `customer_sentiment_analysis.py` print through these, so both show t
 from __future__ import annotations
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 stdout = Console(highlight=False)
@@ -16,17 +17,17 @@ _SPARKS = "▁▂▃▄▅▆▇█"
 
 def print_metrics(metrics: dict, title: str = "Evaluation", console: Console = stdout) -> None:
     """Accuracy and macro-F1, per-class precision/recall/F1, and the confusion matrix."""
-    console.print(f"[bold]{title}[/]: {metrics['reviews']:,} reviews, accuracy {metrics['accuracy']:.4f}, "
+    console.print(f"[bold]{escape(title)}[/]: {metrics['reviews']:,} reviews, accuracy {metrics['accuracy']:.4f}, "
                   f"macro-F1 {metrics['macro_f1']:.4f}")
     table = Table("label", "precision", "recall", "F1", "support")
     for label, row in metrics["per_class"].items():
-        table.add_row(label, f"{row['precision']:.4f}", f"{row['recall']:.4f}", f"{row['f1']:.4f}",
+        table.add_row(escape(label), f"{row['precision']:.4f}", f"{row['recall']:.4f}", f"{row['f1']:.4f}",
                       f"{row['support']:,}")
     console.print(table)
     matrix = metrics["confusion_matrix"]
     confusion = Table("true \\ predicted", *matrix["labels"], title="Confusion matrix")
     for label, counts in zip(matrix["labels"], matrix["matrix"], strict=True):
-        confusion.add_row(label, *(f"{c:,}" for c in counts))
+        confusion.add_row(escape(label), *(f"{c:,}" for c in counts))
     console.print(confusion)
 
 
@@ -35,32 +36,32 @@ def print_skipped(source: str, rows_read: int, kept: int, skipped: dict[str, int
     line = f"Read {rows_read:,} rows from {source}: {kept:,} used"
     if skipped:
         line += f", {sum(skipped.values()):,} skipped (" + "; ".join(f"{k}: {v:,}" for k, v in skipped.items()) + ")"
-    console.print(line)
+    console.print(line, markup=False)
 
 
 def print_summary(summary: dict, console: Console = stdout) -> None:
     """The business summary: shares overall, by group and by period, the most negative groups."""
     labels, negative = summary["labels"], summary["negative_label"]
     overall = ", ".join(f"{label} {share:.0%}" for label, share in summary["overall"].items())
-    console.print(f"[bold]Sentiment summary[/]: {summary['reviews']:,} reviews: {overall}")
+    console.print(f"[bold]Sentiment summary[/]: {summary['reviews']:,} reviews: {escape(overall)}")
     for reason, count in summary["skipped"].items():
-        console.print(f"  skipped {count:,}: {reason}")
+        console.print(f"  skipped {count:,}: {escape(reason)}")
     console.print(_share_table(f"By {summary['by']} (most {negative} first)", summary["by"], summary["groups"], labels))
     if "periods" in summary:
         console.print(_share_table(f"By {summary['period']}", summary["period"], summary["periods"], labels))
     console.print(_most_negative_table(summary))
     for entry in summary["most_negative"]:
         if entry["examples"]:
-            console.print(f"[bold]{entry['name']}[/]: {negative} reviews, for example")
+            console.print(f"[bold]{escape(entry['name'])}[/]: {escape(negative)} reviews, for example")
             for example in entry["examples"]:
                 when = f"{example['date']}  " if "date" in example else ""
-                console.print(f"  {when}\"{_shorten(example['text'], 160)}\"")
+                console.print(f"  {when}\"{escape(_shorten(example['text'], 160))}\"")
 
 
 def _share_table(title: str, key: str, rows: list[dict], labels: list[str]) -> Table:
     table = Table(key, "reviews", *labels, title=title, title_justify="left")
     for row in rows:
-        table.add_row(row["name"], f"{row['reviews']:,}", *(f"{row['shares'][label]:.0%}" for label in labels))
+        table.add_row(escape(row["name"]), f"{row['reviews']:,}", *(f"{row['shares'][label]:.0%}" for label in labels))
     return table
 
 
@@ -77,7 +78,8 @@ def _most_negative_table(summary: dict) -> Table:
             table.caption = (f"before: {change['previous_periods']}, recent: {change['recent_periods']}; "
                              f"▲ ▼ a change of more than 5 points")
     for entry in summary["most_negative"]:
-        cells = [entry["name"], f"{entry['negative_reviews']:,} of {entry['reviews']:,}", f"{entry['negative_share']:.0%}"]
+        cells = [escape(entry["name"]), f"{entry['negative_reviews']:,} of {entry['reviews']:,}",
+                 f"{entry['negative_share']:.0%}"]
         if dated:
             cells.append(sparkline([p["negative_share"] for p in entry.get("trend", [])]))
             cells.append(_change_text(entry.get("change")))

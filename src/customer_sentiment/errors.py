@@ -37,6 +37,6 @@ class CustomerSentimentError(Exception):
 class NotFittedError(CustomerSentimentError):
     """A pipeline or tokenizer was asked to predict or save before it was fitted or loaded."""
 
-    def __init__(self, name: str):
-        super().__init__(f"This {name} is not fitted yet", fix="Call fit(texts, labels) first, or load a saved model "
-                                                              "with SentimentPipeline.load(path).")
+    def __init__(self, name: str, fix: str = "Call fit(texts, labels) first, or load a saved model with "
+                                             "SentimentPipeline.load(path)."):
+        super().__init__(f"This {name} is not fitted yet", fix=fix)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import numpy as np
 from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, precision_recall_fscore_support
 
 
@@ -34,8 +33,3 @@ def evaluate_predictions(true_labels: Sequence[str], predicted_labels: Sequence[
                              "matrix": confusion_matrix(true_labels, predicted_labels, labels=labels).tolist()},
     }
 
-
-def macro_f1(true_ids: np.ndarray, predicted_ids: np.ndarray, num_classes: int) -> float:
-    """Macro-F1 over class ids 0..num_classes-1 (what early stopping watches)."""
-    return float(f1_score(true_ids, predicted_ids, labels=list(range(num_classes)), average="macro",
-                          zero_division=0))

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .io import clean_texts, require_columns
 from .errors import CustomerSentimentError
+from .io import clean_texts, require_columns
 
 PERIODS = {"month": "M", "quarter": "Q", "week": "W"}
 

@@ -38,7 +38,7 @@ class SentimentPipeline(ClassifierMixin, BaseEstimator):
 
     def __init__(self, model: str = DEFAULT_MODEL, model_settings: dict | None = None,
                  tokenizer_settings: dict | None = None, training: TrainingArguments | None = None,
-                 device: str = "auto", verbose: bool = True):
+                 device: str | None = None, verbose: bool = True):
         self.model = model
         self.model_settings = model_settings
         self.tokenizer_settings = tokenizer_settings
@@ -48,9 +48,11 @@ class SentimentPipeline(ClassifierMixin, BaseEstimator):
 
     def settings(self) -> Settings:
         """The complete settings these arguments resolve to (architecture defaults filled in)."""
+        training = self.training.given() if self.training else {}
+        if self.device is not None:                    # where to train: this, else training.device, else auto
+            training["device"] = self.device
         given = {"model": {"architecture": self.model, **(self.model_settings or {})},
-                 "tokenizer": dict(self.tokenizer_settings or {}),
-                 "training": {**(self.training.given() if self.training else {}), "device": self.device}}
+                 "tokenizer": dict(self.tokenizer_settings or {}), "training": training}
         return resolve(("SentimentPipeline's settings", given))
 
     def fit(self, texts: Sequence[str], labels: Sequence[str], data_info: dict | None = None) -> SentimentPipeline:

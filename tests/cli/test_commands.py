@@ -5,43 +5,52 @@ from __future__ import annotations
 import json
 import os
 import pickle
+import re
 import shutil
 import subprocess
 import sys
 
+import numpy as np
 import pandas as pd
 import pytest
 
 from customer_sentiment import SentimentPipeline
 
-from ..conftest import ROOT, SAMPLE, run_cli
+from ..conftest import ROOT, SAMPLE, invoke, run_cli
 
 
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory):
-    """`customer-sentiment train` on the sample data, once for this module."""
+    """`customer-sentiment train` on 1,900 sample reviews, once for this module; the other 500 are held out."""
     folder = tmp_path_factory.mktemp("cli")
-    done = run_cli("train", SAMPLE, "--rating-column", "rating", "--output", folder / "model", "--epochs", "6")
+    sample = pd.read_csv(SAMPLE, dtype=str)
+    sample.iloc[:1900].to_csv(folder / "train.csv", index=False)
+    sample.iloc[1900:].to_csv(folder / "holdout.csv", index=False)
+    done = run_cli("train", folder / "train.csv", "--rating-column", "rating", "--output", folder / "model",
+                   "--epochs", "6")
     assert done.returncode == 0, done.stderr
     return folder, done
 
 
-def test_train_reports_and_saves_a_loadable_model(trained):
+def test_train_reports_and_saves_a_model_that_labels_held_out_reviews(trained):
     folder, done = trained
-    assert "Read 2,400 rows from" in done.stderr and "Labels: negative" in done.stderr
+    assert "Read 1,900 rows from" in done.stderr and "Labels: negative" in done.stderr
     assert "epoch 1/6" in done.stderr and "validation macro-F1" in done.stderr
     assert "Validation:" in done.stdout and "Confusion matrix" in done.stdout
     pipeline = SentimentPipeline.load(folder / "model")
-    assert pipeline.predict("Not bad at all, no problems so far.") == "positive"
+    holdout = pd.read_csv(folder / "holdout.csv")
+    truth = holdout["rating"].map({1: "negative", 2: "negative", 3: "neutral", 4: "positive", 5: "positive"})
+    assert (pd.Series(pipeline.predict(holdout["review"].tolist())) == truth).mean() > 0.7
     assert pipeline.config_["data"]["rating_column"] == "rating"
 
 
 def test_evaluate_predict_report(trained):
     folder, _ = trained
-    done = run_cli("evaluate", folder / "model", SAMPLE, "--json", folder / "metrics.json")
+    done = run_cli("evaluate", folder / "model", folder / "holdout.csv", "--json", folder / "metrics.json",
+                   "--device", "cpu")
     assert done.returncode == 0, done.stderr
     metrics = json.loads((folder / "metrics.json").read_text())
-    assert metrics["reviews"] == 2400 and 0.7 < metrics["accuracy"] <= 1.0
+    assert metrics["reviews"] == 500 and metrics["accuracy"] > 0.7 and metrics["macro_f1"] > 0.6   # never seen
     assert "macro-F1" in done.stdout
 
     done = run_cli("predict", folder / "model", SAMPLE, "--output", folder / "scored.parquet", "--id-column", "review_id")
@@ -66,23 +75,31 @@ def test_same_seed_gives_identical_weights_byte_for_byte(trained, tmp_path):
     from safetensors.torch import load_file
 
     folder, _ = trained
-    done = run_cli("train", SAMPLE, "--rating-column", "rating", "--output", tmp_path / "again", "--epochs", "6", "-q")
+    done = run_cli("train", folder / "train.csv", "--rating-column", "rating", "--output", tmp_path / "again",
+                   "--epochs", "6", "-q")
     assert done.returncode == 0, done.stderr
     first, again = load_file(folder / "model" / "model.safetensors"), load_file(tmp_path / "again" / "model.safetensors")
     assert first.keys() == again.keys() and all(first[k].equal(again[k]) for k in first)
     assert (tmp_path / "again" / "model.safetensors").read_bytes() == (folder / "model" / "model.safetensors").read_bytes()
 
 
-def test_help_states_defaults():
-    done = run_cli("train", "--help", columns=300)
+def test_help_shows_each_default_as_resolve_computes_it():
+    from customer_sentiment.cli.common import option_name
+    from customer_sentiment.settings import AUTO_BATCH, resolve
+
+    done = invoke("train", "--help", columns=300)
     assert done.returncode == 0
     text = " ".join(done.stdout.split())
-    for expected in ("[default: (the architecture's; 10)]", "[default: (adamw)]", "[default: (linear)]",
-                     "[default: (0.1)]", "[default: (review)]", "[default: (1-2:negative,3:neutral,4-5:positive)]",
-                     "[default: (bag_of_embeddings.v1)]", "[default: (fp32)]", "[default: (0.0)]"):
-        assert expected in text, expected
-    for command in ("evaluate", "predict", "report", "models"):
-        assert run_cli(command, "--help").returncode == 0
+    settings = resolve()
+    for section in ("data", "training"):
+        for key, value in getattr(settings, section).to_dict().items():
+            if key == "file":
+                continue
+            shown = f"auto: {AUTO_BATCH}" if value is None else "none" if value == "" else str(value)
+            assert re.search(rf"{option_name(key)} .*?\[default: \({re.escape(shown)}[:)]", text), (key, shown)
+    assert f"[default: ({settings.model['architecture']})]" in text
+    for command in ("evaluate", "predict", "report", "models", "config"):
+        assert invoke(command, "--help").returncode == 0
 
 
 def test_set_overrides_settings_and_rejects_unknown_keys(tmp_path):
@@ -92,13 +109,13 @@ def test_set_overrides_settings_and_rejects_unknown_keys(tmp_path):
     config = json.loads((tmp_path / "model" / "config.json").read_text())
     assert config["model_settings"]["embedding_dim"] == 8 and config["tokenizer"]["settings"]["ngram_max"] == 2
     assert config["training"]["schedule"] == "cosine" and config["training"]["epochs"] == 1
-    done = run_cli("train", SAMPLE, "--rating-column", "rating", "--output", tmp_path / "other", "--set", "training.lr=1")
-    assert_user_error(done, "unknown key training.lr; valid: epochs, batch_size, learning_rate")
+    done = invoke("train", SAMPLE, "--rating-column", "rating", "--output", tmp_path / "other", "--set", "training.lr=1")
+    assert_user_error(done, "--set: unknown key training.lr: expected epochs, batch_size, learning_rate")
     assert not (tmp_path / "other").exists()
 
 
 def test_models_lists_the_architectures():
-    done = run_cli("models")
+    done = invoke("models")
     assert done.returncode == 0 and "bag_of_embeddings.v1" in done.stdout
 
 
@@ -139,7 +156,7 @@ TRAIN_CASES = {
 def test_bad_training_input_fails_in_one_line_and_writes_nothing(tmp_path, case):
     content, fragments = TRAIN_CASES[case]
     data = bad_file(tmp_path, "reviews.csv", content)
-    done = run_cli("train", data, "--rating-column", "rating", "--output", tmp_path / "model")
+    done = invoke("train", data, "--rating-column", "rating", "--output", tmp_path / "model")
     assert_user_error(done, "reviews.csv", *fragments)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["reviews.csv"]
 
@@ -147,7 +164,7 @@ def test_bad_training_input_fails_in_one_line_and_writes_nothing(tmp_path, case)
 def test_label_not_in_the_model(trained, tmp_path):
     folder, _ = trained
     data = bad_file(tmp_path, "topics.csv", b"review,topic\ngood,positive\nlate parcel,delivery\n")
-    done = run_cli("evaluate", folder / "model", data, "--label-column", "topic", "--json", tmp_path / "m.json")
+    done = invoke("evaluate", folder / "model", data, "--label-column", "topic", "--json", tmp_path / "m.json")
     assert_user_error(done, "topics.csv, line 3: label 'delivery' is not one the model knows")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["topics.csv"]
 
@@ -156,7 +173,7 @@ def test_malformed_row_while_scoring_leaves_no_output(trained, tmp_path):
     folder, _ = trained
     rows = b"review_id,review\n" + b"".join(b"%d,fine\n" % i for i in range(200)) + b"999,bad,row\n"
     data = bad_file(tmp_path, "new.csv", rows)
-    done = run_cli("predict", folder / "model", data, "--output", tmp_path / "scored.csv", "--chunk-rows", "50")
+    done = invoke("predict", folder / "model", data, "--output", tmp_path / "scored.csv", "--chunk-rows", "50")
     assert_user_error(done, "new.csv, line 202: expected 2 fields, found 3")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["new.csv"]
 
@@ -190,34 +207,34 @@ def test_a_pickle_given_as_the_model_is_refused_and_never_runs(trained, tmp_path
 def test_outputs_are_checked_before_the_work(trained, tmp_path):
     folder, _ = trained
     (tmp_path / "notes.txt").write_text("keep me")
-    done = run_cli("train", SAMPLE, "--rating-column", "rating", "--output", tmp_path / "notes.txt")
+    done = invoke("train", SAMPLE, "--rating-column", "rating", "--output", tmp_path / "notes.txt")
     assert_user_error(done, "exists and is not a model directory")
     assert "epoch" not in done.stderr and (tmp_path / "notes.txt").read_text() == "keep me"
-    done = run_cli("predict", folder / "model", SAMPLE, "--output", tmp_path / "missing" / "scored.csv")
+    done = invoke("predict", folder / "model", SAMPLE, "--output", tmp_path / "missing" / "scored.csv")
     assert_user_error(done, "the folder", "does not exist")
-    done = run_cli("predict", folder / "model", SAMPLE, "--output", tmp_path / "scored.xlsx")
+    done = invoke("predict", folder / "model", SAMPLE, "--output", tmp_path / "scored.xlsx")
     assert_user_error(done, "expected a name ending in")
     copy = shutil.copy(SAMPLE, tmp_path / "reviews.csv")
-    done = run_cli("predict", folder / "model", copy, "--output", copy)
+    done = invoke("predict", folder / "model", copy, "--output", copy)
     assert_user_error(done, "is the input file")
-    done = run_cli("evaluate", folder / "model", SAMPLE, "--json", tmp_path / "missing" / "m.json")
+    done = invoke("evaluate", folder / "model", SAMPLE, "--json", tmp_path / "missing" / "m.json")
     assert_user_error(done, "does not exist")
     assert "Evaluation" not in done.stdout
     assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt", "reviews.csv"]
 
 
 @pytest.mark.parametrize("args, fragment", [
-    (["--set", "model.embedding_dim=abc"], "model.embedding_dim is 'abc'; expected an integer. Pass --set model."),
-    (["--set", "training.epochs=abc"], "training.epochs is 'abc'; expected an integer"),
-    (["--set", "training.epochs=0"], "Training setting epochs is 0; expected an integer >= 1"),
-    (["--set", "model.hidden=3"], "unknown key model.hidden; valid: architecture, embedding_dim, dropout"),
+    (["--set", "model.embedding_dim=abc"], "model.embedding_dim is 'abc': expected an integer. Pass --set model."),
+    (["--set", "training.epochs=abc"], "training.epochs is 'abc': expected an integer"),
+    (["--set", "training.epochs=0"], "Setting training.epochs is 0: expected a number >= 1. Pass --epochs"),
+    (["--set", "model.hidden=3"], "unknown key model.hidden: expected architecture, embedding_dim, dropout"),
     (["--model", "cnn.v9"], "Unknown model 'cnn.v9'"),
     (["--encoding", "bogus"], "Unknown encoding 'bogus'"),
-    (["--rating-map", "1..2:negative"], "is not of the form LOW-HIGH:LABEL"),
+    (["--rating-map", "1..2:negative"], "is not a rule: expected LOW-HIGH:LABEL"),
     (["--validation-fraction", "0.9999"], "leaves 0 to train on"),
 ])
 def test_bad_settings_fail_in_one_line(tmp_path, args, fragment):
-    done = run_cli("train", SAMPLE, "--rating-column", "rating", "--output", tmp_path / "model", "-q", *args)
+    done = invoke("train", SAMPLE, "--rating-column", "rating", "--output", tmp_path / "model", "-q", *args)
     assert_user_error(done, fragment)
     assert not (tmp_path / "model").exists()
 
@@ -225,13 +242,13 @@ def test_bad_settings_fail_in_one_line(tmp_path, args, fragment):
 def test_evaluating_a_file_without_text(trained, tmp_path):
     folder, _ = trained
     data = bad_file(tmp_path, "empty.csv", b"review,rating\n,5\n<br />,1\n")
-    done = run_cli("evaluate", folder / "model", data)
+    done = invoke("evaluate", folder / "model", data)
     assert_user_error(done, "None of the 2 rows", "empty review text: 2")
 
 
 def test_missing_label_options_say_what_to_pass(tmp_path):
-    done = run_cli("train", SAMPLE, "--output", tmp_path / "model")
-    assert_user_error(done, "pass --label-column COL (labels) or --rating-column COL")
+    done = invoke("train", SAMPLE, "--output", tmp_path / "model")
+    assert_user_error(done, "No label or rating column was given. Pass --label-column COL (labels) or --rating-column COL")
 
 
 # ------------------------------------------------------------------------------------ the tutorial's application
@@ -250,7 +267,8 @@ def test_customer_sentiment_analysis_runs_end_to_end(tmp_path):
 
 # ------------------------------------------------------------------------------------ every architecture
 
-@pytest.mark.parametrize("name", ["naive_bayes_bag.v1", "cnn.v1", "bigru_attention.v1", "transformer.v1", "minilm_l6.v1"])
+@pytest.mark.parametrize("name", ["naive_bayes_bag.v1", "cnn.v1", "bigru_attention.v1", "transformer.v1",
+                                  pytest.param("minilm_l6.v1", marks=pytest.mark.slow)])
 def test_train_works_for_every_architecture(tmp_path, name):
     sample = pd.read_csv(SAMPLE).groupby("rating").head(30)             # 150 reviews, every rating
     long_review = " ".join(["The fryer stopped heating after two weeks and support never answered."] * 60)
@@ -262,10 +280,13 @@ def test_train_works_for_every_architecture(tmp_path, name):
     assert done.returncode == 0, done.stderr
     pipeline = SentimentPipeline.load(tmp_path / "model")
     assert pipeline.config_["architecture"] == name
-    assert pipeline.predict("Not bad at all, no problems so far.") in ("negative", "neutral", "positive")
     done = run_cli("predict", tmp_path / "model", data, "-o", tmp_path / "scored.csv", "--id-column", "review_id", "-q")
     assert done.returncode == 0, done.stderr
     scored = pd.read_csv(tmp_path / "scored.csv")
+    columns = [f"prob_{label}" for label in pipeline.labels_]           # the command and the API: one path
+    np.testing.assert_allclose(scored[columns].to_numpy(), pipeline.predict_proba(sample["review"].tolist()),
+                               rtol=1e-5, atol=1e-7)
+    assert scored["predicted_label"].tolist() == [pipeline.labels_[i] for i in scored[columns].to_numpy().argmax(1)]
     if pipeline.model_.max_length is None:
         assert "windows" not in scored
     else:                                                               # the long review took several windows

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from customer_sentiment.errors import CustomerSentimentError
 from customer_sentiment.io import (
     RatingMap,
     clean_texts,
@@ -19,7 +20,6 @@ from customer_sentiment.io import (
     row_location,
     split_indices,
 )
-from customer_sentiment.errors import CustomerSentimentError
 
 ROWS = [
     {"id": "007", "review": "Great &amp; cheap<br /><br />works!", "stars": 5, "topic": "price"},
@@ -77,7 +77,7 @@ def test_custom_rating_map_round_trips():
 
 
 def test_bad_rating_map_says_how_to_write_one():
-    with pytest.raises(CustomerSentimentError, match=re.escape("is not of the form LOW-HIGH:LABEL")):
+    with pytest.raises(CustomerSentimentError, match=re.escape("is not a rule: expected LOW-HIGH:LABEL or VALUE:LABEL")):
         RatingMap.parse("one to two = bad")
 
 
@@ -100,7 +100,7 @@ def test_cleaning_decodes_entities_drops_tags_and_squeezes_whitespace():
 def test_missing_column_lists_the_columns_found(tmp_path):
     path = write(tmp_path / "r.csv")
     with pytest.raises(CustomerSentimentError, match=re.escape(
-            f"Column 'text' not found in {path}; found ['id', 'review', 'stars', 'topic']. "
+            f"Column 'text' not found in {path}: found ['id', 'review', 'stars', 'topic']. "
             f"Pass --text-column with one of those.")):
         read_reviews(path, "text", rating_column="stars")
 
@@ -254,7 +254,7 @@ def test_unknown_encoding(tmp_path):
 
 
 def test_rating_map_numbers_must_be_numbers():
-    with pytest.raises(CustomerSentimentError, match="is not of the form"):
+    with pytest.raises(CustomerSentimentError, match="is not a rule"):
         RatingMap.parse("1..2:negative")
 
 

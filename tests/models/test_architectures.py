@@ -13,9 +13,10 @@ import numpy as np
 import pytest
 import torch
 
-from customer_sentiment import SentimentPipeline, config
+from customer_sentiment import SentimentPipeline
 from customer_sentiment.errors import CustomerSentimentError
 from customer_sentiment.models import ARCHITECTURES, get_architecture, list_architectures
+from customer_sentiment.settings import architecture_defaults
 
 from ..conftest import TINY, tiny_training
 
@@ -37,7 +38,7 @@ OVERFIT = {
 @pytest.fixture(scope="module", params=sorted(ARCHITECTURES))
 def overfitted(request) -> SentimentPipeline:
     name = request.param
-    accepts_min_count = "min_count" in config.tokenizer_settings(get_architecture(name))
+    accepts_min_count = "min_count" in architecture_defaults(get_architecture(name))["tokenizer"]
     return SentimentPipeline(name, tokenizer_settings={"min_count": 1} if accepts_min_count else {},
                              training=tiny_training(**OVERFIT.get(name, {})), verbose=False).fit(TEXTS, LABELS)
 
@@ -84,6 +85,6 @@ def test_every_architecture_has_a_versioned_name_and_a_description():
 
 
 def test_unknown_architecture_lists_the_known_ones():
-    expected = "Unknown model 'bag.v9'; expected one of ['bag_of_embeddings.v1'"
+    expected = "Unknown model 'bag.v9': expected one of ['bag_of_embeddings.v1'"
     with pytest.raises(CustomerSentimentError, match=re.escape(expected)):
         get_architecture("bag.v9")

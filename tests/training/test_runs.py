@@ -14,7 +14,7 @@ from safetensors.torch import load_file
 
 from customer_sentiment import SentimentPipeline
 
-from ..conftest import SAMPLE, cli_command, run_cli
+from ..conftest import SAMPLE, cli_command, invoke, run_cli
 
 # Small batches and dropout: an epoch takes long enough to be killed in the middle, and resuming
 # must restore the RNG state as well as the weights, the optimizer and the position in the data.
@@ -37,8 +37,12 @@ def test_the_run_directory_records_the_run(tmp_path):
     checkpoint = torch.load(run / "checkpoint.pt", weights_only=True)
     assert checkpoint["position"] == {"epoch": 3, "batch": 0, "step": lines[-1]["step"]}
     assert (run / "tokenizer.json").exists() and (run / "config.toml").exists()
+    done = invoke("train", "--resume", run)                                   # a finished run is not run again
+    assert done.returncode == 1 and f"The run in {run} has finished; its model is in {tmp_path / 'model'}" in done.stderr
+    assert json.loads((run / "run.json").read_text()) == info
 
 
+@pytest.mark.slow
 def test_a_run_killed_mid_epoch_resumes_to_identical_weights(tmp_path):
     done = run_cli(*RESUMABLE, "-o", tmp_path / "whole", "--run-dir", tmp_path / "whole-run")
     assert done.returncode == 0, done.stderr
@@ -64,10 +68,10 @@ def test_a_run_killed_mid_epoch_resumes_to_identical_weights(tmp_path):
 
 
 def test_resume_refuses_other_settings_and_finished_runs(tmp_path):
-    done = run_cli("train", "--resume", tmp_path / "nothing")
+    done = invoke("train", "--resume", tmp_path / "nothing")
     assert done.returncode == 1 and "is not a run directory" in done.stderr
-    done = run_cli("train", "--resume", tmp_path, "--epochs", "3")
-    assert done.returncode == 1 and "drop --epochs" in done.stderr
+    done = invoke("train", "--resume", tmp_path, "--epochs", "3")
+    assert done.returncode == 1 and "--resume continues a run with its own settings: found --epochs. Drop" in done.stderr
 
 
 def test_two_processes_train_with_ddp_and_rank_0_saves(tmp_path):
@@ -85,15 +89,22 @@ def test_two_processes_train_with_ddp_and_rank_0_saves(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["model", "run"]
 
 
-def test_resuming_with_another_batch_layout_is_refused(tmp_path):
-    from customer_sentiment import CustomerSentimentError, TrainingArguments, read_reviews
+def test_resuming_with_another_batch_layout_or_other_data_is_refused(tmp_path):
+    from customer_sentiment import CustomerSentimentError, read_reviews
+    from customer_sentiment.settings import resolve
+    from customer_sentiment.training import RunDirectory, fit_model
 
     reviews = read_reviews(SAMPLE, "review", rating_column="rating").subset(range(200))
-    SentimentPipeline(training=TrainingArguments(epochs=1, batch_size=8), verbose=False).fit(
-        reviews.texts, reviews.labels, run_dir=tmp_path / "run")
-    with pytest.raises(CustomerSentimentError, match="resume with the same number of processes"):
-        SentimentPipeline(training=TrainingArguments(epochs=1, batch_size=16), verbose=False).fit(
-            reviews.texts, reviews.labels, run_dir=tmp_path / "run", resume=True)
+
+    def fit(texts, labels, batch_size, resume):
+        settings = resolve(("test", {"training": {"epochs": 1, "batch_size": batch_size}}))
+        return fit_model(texts, labels, settings, run=RunDirectory(tmp_path / "run"), resume=resume,
+                         run_info={"output": str(tmp_path / "model")}, verbose=False)
+
+    fit(reviews.texts, reviews.labels, 8, resume=False)
+    info = json.loads((tmp_path / "run" / "run.json").read_text())
+    (tmp_path / "run" / "run.json").write_text(json.dumps({**info, "status": "running"}))   # as if killed
+    with pytest.raises(CustomerSentimentError, match="Resume with the same number of processes"):
+        fit(reviews.texts, reviews.labels, 16, resume=True)
     with pytest.raises(CustomerSentimentError, match="The data differs from the run's"):
-        SentimentPipeline(training=TrainingArguments(epochs=1, batch_size=8), verbose=False).fit(
-            reviews.texts[:-1], reviews.labels[:-1], run_dir=tmp_path / "run", resume=True)
+        fit(reviews.texts[:-1], reviews.labels[:-1], 8, resume=True)

@@ -15,6 +15,7 @@ import typer
 from .._version import __version__
 from .common import user_errors
 from .info import config, models, report
+from .options import with_setting_flags
 from .scoring import evaluate, predict
 from .train import train
 
@@ -24,7 +25,7 @@ def make_app() -> typer.Typer:
     app = typer.Typer(name="customer-sentiment", add_completion=False, no_args_is_help=True,
                       pretty_exceptions_enable=False,
                       help="Learn the sentiment of customer reviews: train a model, evaluate it, score files, report.")
-    for command in (train, config, evaluate, predict, report, models):
+    for command in (with_setting_flags(train), config, evaluate, predict, report, models):
         app.command(name=command.__name__)(user_errors(command))
     app.callback()(main)
     return app

@@ -9,8 +9,7 @@ import typer
 
 from .. import display
 from ..console import console
-from .common import Data, Device, Encoding, JsonPath, LabelColumn, ModelDir, Quiet, RatingColumn, RatingMapOption
-from .common import TextColumn
+from .common import Data, Device, Encoding, JsonPath, LabelColumn, ModelDir, Quiet, RatingColumn, RatingMapOption, TextColumn
 
 
 def evaluate(model_dir: ModelDir, data: Data, text_column: TextColumn = None, label_column: LabelColumn = None,

@@ -15,12 +15,10 @@ from ..console import console
 from ..errors import CustomerSentimentError
 from ..settings import DEFAULT_MODEL, Settings, parse_overrides, read_toml, resolve
 from .common import option_name
-from .options import with_setting_flags
 
 BINARY = "1-2:negative,3:skip,4-5:positive"
 
 
-@with_setting_flags
 def train(
     data: Annotated[Path | None, typer.Argument(help="Reviews: .csv, .tsv, .jsonl or .parquet (optionally .gz).",
                                                 show_default="data.file of --config")] = None,
@@ -52,21 +50,8 @@ def train(
     from ..pipeline import SentimentPipeline
     from ..training import RunDirectory, distributed, fit_model, training_device
 
-    if binary:
-        if flags["data"]["rating_map"]:
-            raise CustomerSentimentError("Both --rating-map and --binary were given",
-                                         fix=f"Pass one of them; --binary is --rating-map '{BINARY}'.")
-        flags["data"]["rating_map"] = BINARY
-    flags["data"]["file"] = str(data) if data else None
-    flags["model"] = {"architecture": model}
-    if resume:
-        _refuse_settings_on_resume(flags, data=data, config=config_file, run_dir=run_dir, set=set_, output=output)
-        run_dir = resume
-        recorded, output = RunDirectory(resume).resumable()
-        settings = resolve((str(resume / "config.toml"), recorded))
-    else:
-        layers = [(str(config_file), read_toml(config_file))] if config_file else []
-        settings = resolve(*layers, ("flags", flags), ("--set", parse_overrides(set_ or [])))
+    settings, output = _resolve(flags, data, output, config_file, model, binary, set_, run_dir, resume)
+    run_dir = resume or run_dir
     _check_complete(settings, output)
     device = training_device(settings.training)                   # once, before minutes of reading
     main = distributed.is_main()
@@ -92,6 +77,26 @@ def train(
         path = pipeline.save(output)
         console.print(f"Saved the model to {path}/ (config.json, model.safetensors, tokenizer.json, metrics.json)")
     distributed.stop()
+
+
+def _resolve(flags: dict, data: Path | None, output: Path | None, config_file: Path | None, model: str | None,
+             binary: bool, set_: list[str] | None, run_dir: Path | None, resume: Path | None) -> tuple[Settings, Path]:
+    """The run's settings (a resumed run's own, else defaults, --config, flags and --set) and its output."""
+    from ..training import RunDirectory
+
+    if binary:
+        if flags["data"]["rating_map"]:
+            raise CustomerSentimentError("Both --rating-map and --binary were given",
+                                         fix=f"Pass one of them; --binary is --rating-map '{BINARY}'.")
+        flags["data"]["rating_map"] = BINARY
+    flags["data"]["file"] = str(data) if data else None
+    flags["model"] = {"architecture": model}
+    if resume:
+        _refuse_settings_on_resume(flags, data=data, config=config_file, run_dir=run_dir, set=set_, output=output)
+        recorded, output = RunDirectory(resume).resumable()
+        return resolve((str(resume / "config.toml"), recorded)), output
+    layers = [(str(config_file), read_toml(config_file))] if config_file else []
+    return resolve(*layers, ("flags", flags), ("--set", parse_overrides(set_ or []))), output
 
 
 def _refuse_settings_on_resume(flags: dict, **given) -> None:

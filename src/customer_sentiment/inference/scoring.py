@@ -18,8 +18,7 @@ import pandas as pd
 
 from ..console import progress_bar
 from ..errors import CustomerSentimentError
-from ..io import TABLE_SUFFIXES, check_output_path, clean_texts, iter_table_chunks, parquet_rows, require_columns
-from ..io import table_writer
+from ..io import TABLE_SUFFIXES, check_output_path, clean_texts, iter_table_chunks, parquet_rows, require_columns, table_writer
 from .predictor import Predictor
 
 

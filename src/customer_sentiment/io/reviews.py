@@ -66,7 +66,7 @@ def read_reviews(path: str | Path, text_column: str, label_column: str | None = 
 
     >>> reviews = read_reviews("sample_reviews.csv", "review", rating_column="rating")
     >>> reviews.labels[:2], reviews.skipped
-    (['positive', 'positive'], {})
+    (['positive', 'neutral'], {})
     """
     if label_column and rating_column:
         raise CustomerSentimentError("Both a label column and a rating column were given",

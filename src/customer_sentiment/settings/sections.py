@@ -69,6 +69,7 @@ def setting_fix(key: str) -> str:
     """The flag or config key that sets `key` ('training.learning_rate': --learning-rate or --set ...)."""
     section, _, name = key.partition(".")
     flag = f"--{name.replace('_', '-')} or " if section in FLAG_SECTIONS else ""
+    flag = NOT_FLAGS.get(key, flag)
     return f"Pass {flag}--set {key}=VALUE (or {name} under [{section}] in --config) with such a value."
 
 
@@ -103,7 +104,7 @@ class TrainingArguments(_Section):
     >>> TrainingArguments(epochs=0)
     Traceback (most recent call last):
     ...
-    customer_sentiment.errors.CustomerSentimentError: Setting training.epochs is 0: expected a number >= 1. Pass --epochs or --set training.epochs=VALUE (or epochs under [training] in --config) with such a value.
+    customer_sentiment.errors.CustomerSentimentError: Setting training.epochs is 0: expected a number >= 1. Pass --epochs or ...
     """
 
     section = "training"
@@ -140,6 +141,7 @@ class TrainingArguments(_Section):
 
 # Sections whose keys are also CLI flags of `train` (model and tokenizer keys go through --set).
 FLAG_SECTIONS = ("data", "training")
+NOT_FLAGS = {"data.file": "the DATA argument or "}
 _KINDS = {"int": "an integer", "float": "a number", "str": "a string", "bool": "true or false", "list": "a list"}
 
 

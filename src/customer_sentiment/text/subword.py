@@ -74,7 +74,7 @@ class _HuggingFaceTokenizer:
 
     def _check_fitted(self) -> None:
         if self.tokenizer is None:
-            raise NotFittedError(type(self).__name__)
+            raise NotFittedError(type(self).__name__, fix="Call fit(texts) first.")
 
 
 class SubwordTokenizer(_HuggingFaceTokenizer):

@@ -192,7 +192,7 @@ class WordNgramTokenizer:
 
     def _check_fitted(self) -> None:
         if self.words is None:
-            raise NotFittedError("WordNgramTokenizer")
+            raise NotFittedError("WordNgramTokenizer", fix="Call fit(texts) first.")
 
 
 # ---------------------------------------------------------------------- vectorized helpers
