@@ -19,7 +19,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from .errors import CustomerSentimentError, NotFittedError
 from .evaluation import evaluate_predictions
 from .inference import Predictor, score_file
-from .io import Reviews
+from .io import CHUNK_ROWS, Reviews
 from .model_dir import model_card, read_model_dir, write_model_dir
 from .models import get_architecture
 from .settings import DEFAULT_MODEL, Settings, TrainingArguments, resolve
@@ -132,7 +132,7 @@ class SentimentPipeline(ClassifierMixin, BaseEstimator):
 
     def predict_file(self, data: str | Path, output: str | Path, text_column: str | None = None,
                      id_column: str | None = None, keep_columns: Sequence[str] | None = None,
-                     chunk_rows: int = 50_000, encoding: str = "utf-8") -> dict:
+                     chunk_rows: int = CHUNK_ROWS, encoding: str = "utf-8") -> dict:
         """Score a review file in chunks into CSV/TSV/JSON Lines/Parquet, atomically (see `inference.scoring`)."""
         predictor = self._fitted()
         text_column = text_column or self.config_["data"].get("text_column") or self.settings().data.text_column

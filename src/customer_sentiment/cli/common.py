@@ -12,6 +12,7 @@ from rich.text import Text
 
 from ..console import console
 from ..errors import CustomerSentimentError
+from ..settings import DataSettings, defaults_of
 
 
 def user_errors(command):
@@ -42,6 +43,7 @@ def option_name(key: str) -> str:
     return "--" + key.replace("_", "-")
 
 
+ENCODING = defaults_of(DataSettings)["encoding"]
 Data = Annotated[Path, typer.Argument(help="Reviews: .csv, .tsv, .jsonl or .parquet (optionally .gz).")]
 ModelDir = Annotated[Path, typer.Argument(help="A model directory written by `customer-sentiment train`.")]
 TextColumn = Annotated[str | None, typer.Option(help="Column with the review text.",

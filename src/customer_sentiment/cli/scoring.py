@@ -9,12 +9,25 @@ import typer
 
 from .. import display
 from ..console import console
-from .common import Data, Device, Encoding, JsonPath, LabelColumn, ModelDir, Quiet, RatingColumn, RatingMapOption, TextColumn
+from ..io import CHUNK_ROWS
+from .common import (
+    ENCODING,
+    Data,
+    Device,
+    Encoding,
+    JsonPath,
+    LabelColumn,
+    ModelDir,
+    Quiet,
+    RatingColumn,
+    RatingMapOption,
+    TextColumn,
+)
 
 
 def evaluate(model_dir: ModelDir, data: Data, text_column: TextColumn = None, label_column: LabelColumn = None,
              rating_column: RatingColumn = None, rating_map: RatingMapOption = None, json_path: JsonPath = None,
-             encoding: Encoding = "utf-8", device: Device = "auto"):
+             encoding: Encoding = ENCODING, device: Device = "auto"):
     """Evaluate a model on labelled reviews: accuracy, macro-F1, per class, confusion matrix.
 
     Columns and rating map default to those the model was trained with.
@@ -47,8 +60,8 @@ def predict(
     text_column: TextColumn = None,
     id_column: Annotated[str | None, typer.Option(help="Column identifying each review; checked and put first.")] = None,
     keep_columns: Annotated[str | None, typer.Option(help="Comma-separated input columns to keep.", show_default="all")] = None,
-    chunk_rows: Annotated[int, typer.Option(min=1, help="Rows read and scored at a time (bounds memory).")] = 50_000,
-    encoding: Encoding = "utf-8",
+    chunk_rows: Annotated[int, typer.Option(min=1, help="Rows read and scored at a time (bounds memory).")] = CHUNK_ROWS,
+    encoding: Encoding = ENCODING,
     device: Device = "auto",
     quiet: Quiet = False,
 ):

@@ -18,7 +18,16 @@ import pandas as pd
 
 from ..console import progress_bar
 from ..errors import CustomerSentimentError
-from ..io import TABLE_SUFFIXES, check_output_path, clean_texts, iter_table_chunks, parquet_rows, require_columns, table_writer
+from ..io import (
+    CHUNK_ROWS,
+    TABLE_SUFFIXES,
+    check_output_path,
+    clean_texts,
+    iter_table_chunks,
+    parquet_rows,
+    require_columns,
+    table_writer,
+)
 from .predictor import Predictor
 
 
@@ -45,7 +54,7 @@ class ScoringSummary:
 
 
 def score_file(predictor: Predictor, labels: list[str], data: str | Path, output: str | Path, text_column: str,
-               id_column: str | None = None, keep_columns: Sequence[str] | None = None, chunk_rows: int = 50_000,
+               id_column: str | None = None, keep_columns: Sequence[str] | None = None, chunk_rows: int = CHUNK_ROWS,
                encoding: str = "utf-8", verbose: bool = True) -> ScoringSummary:
     """Score `data` into `output` (CSV, TSV, JSON Lines or Parquet, by extension); see the module docstring."""
     if chunk_rows < 1:

@@ -5,11 +5,11 @@ from .cleaning import clean_texts, is_missing
 from .diagnosis import row_location
 from .formats import FORMATS, file_format
 from .ratings import RatingMap
-from .readers import iter_table_chunks, parquet_rows, read_table, require_columns
+from .readers import CHUNK_ROWS, iter_table_chunks, parquet_rows, read_table, require_columns
 from .reviews import Reviews, fingerprint, read_reviews, split_indices
 from .writers import TABLE_SUFFIXES, atomic_path, check_output_path, table_writer, write_bytes, write_json, write_text
 
-__all__ = ["FORMATS", "TABLE_SUFFIXES", "RatingMap", "Reviews", "atomic_path", "check_output_path", "clean_texts",
+__all__ = ["CHUNK_ROWS", "FORMATS", "TABLE_SUFFIXES", "RatingMap", "Reviews", "atomic_path", "check_output_path", "clean_texts",
            "file_format", "fingerprint", "is_missing", "iter_table_chunks", "parquet_rows", "read_reviews",
            "read_table", "require_columns", "row_location", "split_indices", "table_writer", "write_bytes",
            "write_json", "write_text"]

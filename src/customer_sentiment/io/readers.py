@@ -20,6 +20,8 @@ from ..errors import CustomerSentimentError
 from .diagnosis import arrow_error, encoding_error, jsonl_error, records
 from .formats import bom_tolerant, check_encoding, file_format
 
+CHUNK_ROWS = 50_000                   # rows read (and scored) at a time: bounds memory, keeps Arrow busy
+
 
 def read_table(path: str | Path, encoding: str = "utf-8") -> pd.DataFrame:
     """The whole file as a DataFrame; CSV and TSV cells stay strings, exactly as written.
@@ -29,7 +31,7 @@ def read_table(path: str | Path, encoding: str = "utf-8") -> pd.DataFrame:
     return next(iter_table_chunks(path, chunk_rows=None, encoding=encoding))
 
 
-def iter_table_chunks(path: str | Path, chunk_rows: int | None = 50_000,
+def iter_table_chunks(path: str | Path, chunk_rows: int | None = CHUNK_ROWS,
                       encoding: str = "utf-8") -> Iterator[pd.DataFrame]:
     """Stream a review file in chunks of `chunk_rows` rows (None: one chunk), with bounded memory.
 

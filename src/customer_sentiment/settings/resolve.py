@@ -11,7 +11,6 @@ unknown section or key is an error that lists the valid ones.
 
 from __future__ import annotations
 
-import dataclasses
 import inspect
 from dataclasses import dataclass
 
@@ -130,16 +129,4 @@ def check_keys(layer: Layer, architecture: type, source: str) -> None:
             default = defaults.get(key)
             if section in ("model", "tokenizer") and default is not None and value is not None:
                 check_type(f"{section}.{key}", value, type(default).__name__, setting_fix(f"{section}.{key}"))
-
-
-def settings_of(training: TrainingArguments | dict | None) -> dict:
-    """The values given in a TrainingArguments (or dict), as a layer's training section."""
-    if training is None:
-        return {}
-    return training.given() if dataclasses.is_dataclass(training) else dict(training)
-
-
-def check_given(model: str, model_settings: dict, tokenizer_settings: dict, source: str) -> None:
-    """The settings of a pipeline built in Python: the same checks as a config file's."""
-    resolve((source, {"model": {"architecture": model, **model_settings}, "tokenizer": tokenizer_settings}))
 
