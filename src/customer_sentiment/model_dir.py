@@ -8,6 +8,7 @@ format version and warns when the model was saved by another version of customer
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import shutil
@@ -23,6 +24,7 @@ from safetensors.torch import load_file, save_file
 from ._version import __version__
 from .errors import CustomerSentimentError
 from .io import atomic_path, write_json, write_text
+from .training import TrainedModel
 
 FORMAT_NAME = "customer-sentiment/model"
 FORMAT_VERSION = 1
@@ -162,6 +164,19 @@ def _pickle_hint(file: Path) -> str:
     if head[:1] == b"\x80" or head == b"PK":
         return "; it looks like a pickle (or torch.save) file, which is never loaded because unpickling runs code"
     return ""
+
+
+def model_config(trained: TrainedModel) -> dict:
+    """What config.json records of a trained model: architecture, settings, labels, tokenizer, training, data."""
+    return {
+        "architecture": trained.model.name, "model_settings": trained.model.settings,
+        "vocab_size": trained.tokenizer.vocab_size, "labels": trained.labels,
+        "tokenizer": {"format": trained.tokenizer.format_name, "settings": trained.tokenizer.settings},
+        "training": trained.training.to_dict(), "seed": trained.training.seed, "data": trained.data,
+        "history": {"best_epoch": trained.history.best_epoch, "stopped_early": trained.history.stopped_early,
+                    "device": trained.history.device},
+        "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+    }
 
 
 def model_card(config: dict, labels: list[str], metrics: dict) -> str:

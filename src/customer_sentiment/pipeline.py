@@ -9,7 +9,6 @@ are `model_dir`; this class ties them together.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -20,7 +19,7 @@ from .errors import CustomerSentimentError, NotFittedError
 from .evaluation import evaluate_predictions
 from .inference import Predictor, score_file
 from .io import CHUNK_ROWS, Reviews
-from .model_dir import model_card, read_model_dir, write_model_dir
+from .model_dir import model_card, model_config, read_model_dir, write_model_dir
 from .models import get_architecture
 from .settings import DEFAULT_MODEL, Settings, TrainingArguments, resolve
 from .training import TrainedModel, fit_model
@@ -74,15 +73,7 @@ class SentimentPipeline(ClassifierMixin, BaseEstimator):
             truth, probabilities = trained.validation
             self.metrics_["validation"] = evaluate_predictions(
                 [self.labels_[i] for i in truth], [self.labels_[i] for i in probabilities.argmax(axis=1)], self.labels_)
-        self.config_ = {
-            "architecture": trained.model.name, "model_settings": trained.model.settings,
-            "vocab_size": trained.tokenizer.vocab_size, "labels": self.labels_,
-            "tokenizer": {"format": trained.tokenizer.format_name, "settings": trained.tokenizer.settings},
-            "training": trained.training.to_dict(), "seed": trained.training.seed, "data": trained.data,
-            "history": {"best_epoch": trained.history.best_epoch, "stopped_early": trained.history.stopped_early,
-                        "device": trained.history.device},
-            "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        }
+        self.config_ = model_config(trained)
         return self
 
     # ------------------------------------------------------------------ prediction
