@@ -112,6 +112,7 @@ def best_speed(predict, texts: list[str], repeats: int) -> tuple[list[str], floa
 
 def run_architecture(name: str, train_x, train_y, test_x, work: Path, repeats: int) -> dict:
     from customer_sentiment import SentimentPipeline, TrainingArguments, clean_texts
+    from customer_sentiment.inference import encode
 
     size, overrides = SUBSETS[name]
     start = time.perf_counter()
@@ -125,7 +126,7 @@ def run_architecture(name: str, train_x, train_y, test_x, work: Path, repeats: i
               "model_mb": directory_mb(work / "model"), "train_reviews": size,
               "best_epoch": pipeline.history_.best_epoch, "settings": overrides}
     if not sequence:
-        _, tokenize_speed = best_speed(lambda texts: loaded._encode(clean_texts(texts)), test_x, repeats)
+        _, tokenize_speed = best_speed(lambda texts: encode(loaded.tokenizer_, clean_texts(texts)), test_x, repeats)
         result["tokenize_share_of_predict"] = speed / tokenize_speed
     return result
 

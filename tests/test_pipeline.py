@@ -55,6 +55,16 @@ def test_settings_a_model_cannot_take_are_the_users_error():
         SentimentPipeline("cnn.v1", model_settings={"dropout": 1.5}, verbose=False).fit(texts, labels)
 
 
+def test_zero_is_a_dropout_but_not_a_size():
+    from customer_sentiment.models import get_architecture
+
+    assert get_architecture("cnn.v1")(50, 2, dropout=0).settings["dropout"] == 0          # TOML reads 0 as an int
+    with pytest.raises(CustomerSentimentError, match=re.escape("model.filters of cnn.v1 is 0: expected an integer >= 1")):
+        get_architecture("cnn.v1")(50, 2, filters=0)
+    with pytest.raises(CustomerSentimentError, match=re.escape("model.alpha of naive_bayes_bag.v1 is 0: expected a number > 0")):
+        get_architecture("naive_bayes_bag.v1")(50, 2, alpha=0)
+
+
 def test_a_bug_in_a_model_stays_a_traceback(monkeypatch):
     """Only the user's mistakes become one-line errors; a TypeError inside the package is not dressed as one."""
     from customer_sentiment.models.bag import BagOfEmbeddings

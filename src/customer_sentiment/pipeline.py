@@ -21,7 +21,7 @@ from .inference import Predictor, score_file
 from .io import CHUNK_ROWS, Reviews
 from .model_dir import model_card, model_config, read_model_dir, write_model_dir
 from .models import get_architecture
-from .settings import DEFAULT_MODEL, Settings, TrainingArguments, resolve
+from .settings import DEFAULT_MODEL, DataSettings, Settings, TrainingArguments, defaults_of, resolve
 from .training import TrainedModel, fit_model
 
 
@@ -126,7 +126,7 @@ class SentimentPipeline(ClassifierMixin, BaseEstimator):
                      chunk_rows: int = CHUNK_ROWS, encoding: str = "utf-8") -> dict:
         """Score a review file in chunks into CSV/TSV/JSON Lines/Parquet, atomically (see `inference.scoring`)."""
         predictor = self._fitted()
-        text_column = text_column or self.config_["data"].get("text_column") or self.settings().data.text_column
+        text_column = text_column or self.config_.get("data", {}).get("text_column") or defaults_of(DataSettings)["text_column"]
         return score_file(predictor, self.labels_, data, output, text_column, id_column, keep_columns, chunk_rows,
                           encoding, self.verbose).to_dict()
 

@@ -84,8 +84,7 @@ def test_same_seed_gives_identical_weights_byte_for_byte(trained, tmp_path):
 
 
 def test_help_shows_each_default_as_resolve_computes_it():
-    from customer_sentiment.cli.common import option_name
-    from customer_sentiment.settings import AUTO_BATCH, resolve
+    from customer_sentiment.settings import AUTO_BATCH, option_name, resolve
 
     done = invoke("train", "--help", columns=300)
     assert done.returncode == 0
@@ -112,6 +111,16 @@ def test_set_overrides_settings_and_rejects_unknown_keys(tmp_path):
     done = invoke("train", SAMPLE, "--rating-column", "rating", "--output", tmp_path / "other", "--set", "training.lr=1")
     assert_user_error(done, "--set: unknown key training.lr: expected epochs, batch_size, learning_rate")
     assert not (tmp_path / "other").exists()
+
+
+def test_commands_other_than_train_start_without_pytorch():
+    """Only `train` (its --help shows the architecture's defaults) and the commands that run a model load PyTorch."""
+    probe = ("import sys; sys.argv = ['customer-sentiment', *sys.argv[1:]]; from customer_sentiment.cli import run\n"
+             "try:\n    run()\nexcept SystemExit:\n    pass\nprint('torch' in sys.modules)")
+    for args, loads in [(["--version"], False), (["report", "--help"], False), (["--help"], False),
+                        (["train", "--help"], True)]:
+        done = subprocess.run([sys.executable, "-c", probe, *args], capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0 and done.stdout.split()[-1] == str(loads), (args, done.stdout[-300:], done.stderr)
 
 
 def test_models_lists_the_architectures():

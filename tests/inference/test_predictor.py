@@ -34,11 +34,12 @@ def test_predict_logits_uses_the_batch_size_it_is_given(sample_pipeline, batch_s
     sizes = []
     collate = model.collate
     monkeypatch.setattr(model, "collate", lambda docs: sizes.append(len(docs)) or collate(docs))
-    logits = predict_logits(model, items, torch.device("cpu"), batch_size=batch_size)
+    device = sample_pipeline.predictor_.device
+    logits = predict_logits(model, items, device, batch_size=batch_size)
     assert sizes == ([batch_size] * (len(TEXTS) // batch_size) + ([len(TEXTS) % batch_size] if len(TEXTS) % batch_size
                                                                   else []) if batch_size else [len(TEXTS)])
     monkeypatch.undo()
-    np.testing.assert_allclose(logits, predict_logits(model, items, torch.device("cpu")), rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(logits, predict_logits(model, items, device), rtol=1e-6, atol=1e-6)
 
 
 def test_a_long_review_is_the_mean_of_its_windows():

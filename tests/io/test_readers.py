@@ -105,6 +105,13 @@ def test_missing_column_lists_the_columns_found(tmp_path):
         read_reviews(path, "text", rating_column="stars")
 
 
+def test_an_empty_text_column_name_is_a_missing_column(tmp_path):
+    path = tmp_path / "r.csv"
+    path.write_text("review,stars\ngood,5\n")
+    with pytest.raises(CustomerSentimentError, match=re.escape(f"Column '' not found in {path}: found ['review', 'stars']")):
+        read_reviews(path, "", rating_column="stars")
+
+
 def test_empty_file(tmp_path):
     path = tmp_path / "r.csv"
     path.write_text("")

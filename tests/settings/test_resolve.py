@@ -60,9 +60,9 @@ def test_a_setting_error_names_a_flag_that_exists():
     """Every training and data key's fix names `--KEY`: each must be an option of `train`."""
     from typer.main import get_command
 
-    from customer_sentiment.cli import app
+    from customer_sentiment.cli import make_app
 
-    flags = {name for param in get_command(app).commands["train"].params for name in param.opts}
+    flags = {name for param in get_command(make_app()).commands["train"].params for name in param.opts}
     for section in ("data", "training"):
         for key in valid_keys(section, get_architecture("cnn.v1")):
             with pytest.raises(CustomerSentimentError) as caught:

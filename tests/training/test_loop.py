@@ -177,7 +177,7 @@ def test_gradient_clipping_bounds_each_step():
 
 
 def test_bf16_trains_on_cpu_and_fp16_needs_cuda():
-    pipeline = train(precision="bf16", epochs=20)
+    pipeline = train(precision="bf16", epochs=20, device="cpu")
     assert np.isfinite(pipeline.history_.epochs[-1]["train_loss"]) and pipeline.predict(TEXTS) == LABELS
     with pytest.raises(CustomerSentimentError, match=re.escape("Precision fp16 needs a CUDA GPU")):
         train(precision="fp16", device="cpu")

@@ -20,12 +20,18 @@ from .scoring import evaluate, predict
 from .train import train
 
 
-def make_app() -> typer.Typer:
-    """The typer application; built by a function so that help texts show the defaults of now."""
+def make_app(train_flags: bool = True) -> typer.Typer:
+    """The typer application, built when called so that help texts show the defaults of now.
+
+    `train`'s flags show defaults that `settings.resolve()` computes from the architecture, which
+    imports PyTorch (seconds); `train_flags=False` registers `train` without them, for runs of the
+    other commands, which then start without PyTorch.
+    """
     app = typer.Typer(name="customer-sentiment", add_completion=False, no_args_is_help=True,
                       pretty_exceptions_enable=False,
                       help="Learn the sentiment of customer reviews: train a model, evaluate it, score files, report.")
-    for command in (with_setting_flags(train), config, evaluate, predict, report, models):
+    for command in (with_setting_flags(train) if train_flags else _summary_of(train), config, evaluate, predict,
+                    report, models):
         app.command(name=command.__name__)(user_errors(command))
     app.callback()(main)
     return app
@@ -42,11 +48,16 @@ def main(version: Annotated[bool, typer.Option("--version", callback=version_cal
     """Learn the sentiment of customer reviews: train, evaluate, predict, report."""
 
 
-app = make_app()
+def _summary_of(command):
+    """`command` as the command list shows it (name and help), without its options."""
+    def summary():
+        raise RuntimeError(f"{command.__name__} was registered without its options")
+    summary.__name__, summary.__doc__ = command.__name__, command.__doc__
+    return summary
 
 
 def run() -> None:  # pragma: no cover - console entry point
-    app(prog_name="customer-sentiment")
+    make_app(train_flags=sys.argv[1:2] == ["train"])(prog_name="customer-sentiment")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -12,7 +12,7 @@ from rich.text import Text
 
 from ..console import console
 from ..errors import CustomerSentimentError
-from ..settings import DataSettings, defaults_of
+from ..settings import DataSettings, TrainingArguments, defaults_of
 
 
 def user_errors(command):
@@ -38,12 +38,8 @@ def _show_warning(message, category, filename, lineno, file=None, line=None):
     console.print(Text("warning: ", style="bold yellow") + Text(str(message)))
 
 
-def option_name(key: str) -> str:
-    """'text_column' -> '--text-column'."""
-    return "--" + key.replace("_", "-")
-
-
 ENCODING = defaults_of(DataSettings)["encoding"]
+DEVICE = defaults_of(TrainingArguments)["device"]
 Data = Annotated[Path, typer.Argument(help="Reviews: .csv, .tsv, .jsonl or .parquet (optionally .gz).")]
 ModelDir = Annotated[Path, typer.Argument(help="A model directory written by `customer-sentiment train`.")]
 TextColumn = Annotated[str | None, typer.Option(help="Column with the review text.",

@@ -10,8 +10,7 @@ from typing import Annotated
 
 import typer
 
-from ..settings import AUTO_BATCH, DataSettings, TrainingArguments, resolve
-from .common import option_name
+from ..settings import AUTO_BATCH, DataSettings, TrainingArguments, option_name, resolve
 
 _TYPES = {"int | None": int | None, "float | None": float | None, "str | None": str | None}
 SKIPPED = {"data": ("file",)}            # data.file is train's DATA argument

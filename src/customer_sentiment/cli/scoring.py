@@ -10,7 +10,9 @@ import typer
 from .. import display
 from ..console import console
 from ..io import CHUNK_ROWS
+from ..settings import DataSettings, defaults_of
 from .common import (
+    DEVICE,
     ENCODING,
     Data,
     Device,
@@ -27,7 +29,7 @@ from .common import (
 
 def evaluate(model_dir: ModelDir, data: Data, text_column: TextColumn = None, label_column: LabelColumn = None,
              rating_column: RatingColumn = None, rating_map: RatingMapOption = None, json_path: JsonPath = None,
-             encoding: Encoding = ENCODING, device: Device = "auto"):
+             encoding: Encoding = ENCODING, device: Device = DEVICE):
     """Evaluate a model on labelled reviews: accuracy, macro-F1, per class, confusion matrix.
 
     Columns and rating map default to those the model was trained with.
@@ -38,7 +40,7 @@ def evaluate(model_dir: ModelDir, data: Data, text_column: TextColumn = None, la
     if json_path:
         check_output_path(json_path)
     pipeline = SentimentPipeline.load(model_dir, device=device)
-    trained = {**pipeline.settings().data.to_dict(), **pipeline.config_.get("data", {})}
+    trained = {**defaults_of(DataSettings), **pipeline.config_.get("data", {})}
     if not label_column and not rating_column:
         label_column, rating_column = trained.get("label_column"), trained.get("rating_column")
     rating_map = rating_map or trained.get("rating_map")            # the model's own map by default
@@ -62,7 +64,7 @@ def predict(
     keep_columns: Annotated[str | None, typer.Option(help="Comma-separated input columns to keep.", show_default="all")] = None,
     chunk_rows: Annotated[int, typer.Option(min=1, help="Rows read and scored at a time (bounds memory).")] = CHUNK_ROWS,
     encoding: Encoding = ENCODING,
-    device: Device = "auto",
+    device: Device = DEVICE,
     quiet: Quiet = False,
 ):
     """Score a review file: adds predicted_label and one prob_<label> column per class, rows in order."""

@@ -13,10 +13,10 @@ import typer
 from .. import display
 from ..console import console
 from ..errors import CustomerSentimentError
-from ..settings import DEFAULT_MODEL, Settings, parse_overrides, read_toml, resolve
-from .common import option_name
+from ..io.ratings import RatingMap
+from ..settings import DEFAULT_MODEL, Settings, option_name, parse_overrides, read_toml, resolve
 
-BINARY = "1-2:negative,3:skip,4-5:positive"
+BINARY = str(RatingMap.default(binary=True))
 
 
 def train(
@@ -84,6 +84,11 @@ def _resolve(flags: dict, data: Path | None, output: Path | None, config_file: P
     """The run's settings (a resumed run's own, else defaults, --config, flags and --set) and its output."""
     from ..training import RunDirectory
 
+    if resume:
+        _refuse_settings_on_resume(flags, data=data, config=config_file, model=model, binary=binary, run_dir=run_dir,
+                                   set=set_, output=output)
+        recorded, output = RunDirectory(resume).resumable()
+        return resolve((str(resume / "config.toml"), recorded)), output
     if binary:
         if flags["data"]["rating_map"]:
             raise CustomerSentimentError("Both --rating-map and --binary were given",
@@ -91,17 +96,15 @@ def _resolve(flags: dict, data: Path | None, output: Path | None, config_file: P
         flags["data"]["rating_map"] = BINARY
     flags["data"]["file"] = str(data) if data else None
     flags["model"] = {"architecture": model}
-    if resume:
-        _refuse_settings_on_resume(flags, data=data, config=config_file, run_dir=run_dir, set=set_, output=output)
-        recorded, output = RunDirectory(resume).resumable()
-        return resolve((str(resume / "config.toml"), recorded)), output
     layers = [(str(config_file), read_toml(config_file))] if config_file else []
     return resolve(*layers, ("flags", flags), ("--set", parse_overrides(set_ or []))), output
 
 
 def _refuse_settings_on_resume(flags: dict, **given) -> None:
-    named = [name.upper() if name == "data" else option_name(name) for name, value in given.items() if value]
-    named += [option_name(k) for section in flags.values() for k, v in section.items() if v]
+    """`given`: train's own options by parameter name (data is the DATA argument); `flags`: the settings flags."""
+    names = {"data": "DATA", "set": "--set", "config": "--config"}
+    named = [names.get(name, option_name(name)) for name, value in given.items() if value]
+    named += [option_name(k) for section in flags.values() for k, v in section.items() if v is not None]
     if named:
         raise CustomerSentimentError("--resume continues a run with its own settings",
                                      found=", ".join(named), fix="Drop those options.")

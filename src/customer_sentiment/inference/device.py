@@ -12,15 +12,15 @@ from ..errors import CustomerSentimentError
 DEVICES = "auto, cpu, cuda, cuda:N or mps"
 
 
-def resolve_device(name: str | torch.device = "auto") -> torch.device:
-    """'auto' picks cuda, then mps, then cpu; an explicit device must exist.
+def resolve_device(name: str | torch.device | None = "auto") -> torch.device:
+    """'auto' (or None) picks cuda, then mps, then cpu; an explicit device must exist.
 
     >>> resolve_device("cpu")
     device(type='cpu')
     """
     if isinstance(name, torch.device):
         return name
-    if name == "auto":
+    if name is None or name == "auto":
         if torch.cuda.is_available():
             return torch.device("cuda")
         if torch.backends.mps.is_available():

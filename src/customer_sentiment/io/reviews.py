@@ -72,8 +72,8 @@ def read_reviews(path: str | Path, text_column: str, label_column: str | None = 
         raise CustomerSentimentError("Both a label column and a rating column were given",
                                      fix="Pass either --label-column or --rating-column, not both.")
     frame = read_table(path, encoding)
-    wanted = {text_column: "--text-column", label_column: "--label-column", rating_column: "--rating-column"}
-    require_columns(frame, path, {column: flag for column, flag in wanted.items() if column})
+    optional = {label_column: "--label-column", rating_column: "--rating-column"}
+    require_columns(frame, path, {text_column: "--text-column", **{c: flag for c, flag in optional.items() if c}})
     skipped: dict[str, int] = {}
     labels, keep = _labels(frame, label_column, rating_column, rating_map, path, encoding, skipped)
     raw = ["" if is_missing(value) else str(value) for value in frame[text_column].tolist()]

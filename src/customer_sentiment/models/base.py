@@ -15,6 +15,8 @@ and `from_saved(...)` rebuilds the module for loading saved weights (default: `c
 
 from __future__ import annotations
 
+import inspect
+
 import numpy as np
 import torch
 from torch import nn
@@ -35,12 +37,12 @@ class SentimentModel(nn.Module):
 
     def __init__(self, num_classes: int, settings: dict):
         super().__init__()
+        defaults = {name: p.default for name, p in inspect.signature(type(self).__init__).parameters.items()}
         for key, value in settings.items():          # sizes and dropouts, before PyTorch sees them
-            if key.startswith("_") or isinstance(value, bool):
-                continue
+            default = defaults.get(key)
             if "dropout" in key and not (isinstance(value, (int, float)) and 0 <= value < 1):
                 self.refuse(key, value, "a number in [0, 1)")
-            if isinstance(value, int) and value < 1:
+            if type(default) is int and not (type(value) is int and value >= 1):       # a size
                 self.refuse(key, value, "an integer >= 1")
         self.num_classes = num_classes
         self.settings = dict(settings)

@@ -36,6 +36,8 @@ class NaiveBayesBag(SentimentModel):
 
     def __init__(self, vocab_size: int, num_classes: int, alpha: float = 1.0, binary: bool = True):
         super().__init__(num_classes, {"alpha": alpha, "binary": binary})
+        if not alpha > 0:                             # log(0): every ratio of an unseen feature would be infinite
+            self.refuse("alpha", alpha, "a number > 0")
         self.weight = nn.Parameter(torch.zeros(vocab_size, num_classes))
         self.bias = nn.Parameter(torch.zeros(num_classes))
         self.register_buffer("ratios", torch.zeros(vocab_size, num_classes))

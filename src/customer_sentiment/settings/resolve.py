@@ -15,7 +15,6 @@ import inspect
 from dataclasses import dataclass
 
 from ..errors import CustomerSentimentError
-from ..models import get_architecture
 from .sections import DataSettings, TrainingArguments, check_type, defaults_of, help_of, setting_fix
 
 SECTIONS = ("data", "model", "tokenizer", "training")
@@ -34,6 +33,8 @@ class Settings:
 
     @property
     def architecture(self) -> type:
+        from ..models import get_architecture  # PyTorch, only when an architecture is needed
+
         return get_architecture(self.model["architecture"])
 
     @property
@@ -52,6 +53,8 @@ def resolve(*layers: tuple[str, Layer]) -> Settings:
     >>> settings.training.epochs, settings.training.learning_rate, settings.model["filters"]
     (2, 0.002, 128)
     """
+    from ..models import get_architecture
+
     name = DEFAULT_MODEL
     for source, layer in layers:
         check_sections(layer, source)

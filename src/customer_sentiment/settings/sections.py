@@ -4,7 +4,8 @@ Each field is declared once, with its built-in default and a line of help, throu
 The field itself defaults to None, meaning "not given": `settings.resolve` fills it from, in
 order, the built-in default, the architecture's default, the config file, the flags and `--set`.
 The CLI's flags and help texts, `customer-sentiment config` and each run's config.toml are all
-generated from these fields. (No PyTorch import here, so the CLI starts fast.)
+generated from these fields. (No PyTorch import here or in `resolve.py` until an architecture
+is needed, so commands other than `train` start without it.)
 """
 
 from __future__ import annotations
@@ -13,12 +14,22 @@ import dataclasses
 from dataclasses import dataclass
 
 from ..errors import CustomerSentimentError
+from ..io.ratings import RatingMap
 
 OPTIMIZERS = ("sgd", "adam", "adamw")
 SCHEDULES = ("constant", "linear", "cosine")
 CLASS_WEIGHTS = ("none", "balanced")
 PRECISIONS = ("fp32", "bf16", "fp16")
 AUTO_BATCH = "reviews/64 within 16..256"       # the batch size when neither the user nor the architecture sets one
+
+
+def auto_batch_size(items: int) -> int:
+    """The AUTO_BATCH rule: about 64 steps an epoch.
+
+    >>> auto_batch_size(100), auto_batch_size(6_400), auto_batch_size(1_000_000)
+    (16, 100, 256)
+    """
+    return min(256, max(16, items // 64))
 
 
 def setting(default, help: str, check: tuple | None = None):
@@ -65,10 +76,15 @@ class _Section:
         return {k: v for k, v in self.to_dict().items() if v is not None}
 
 
+def option_name(key: str) -> str:
+    """The CLI flag of a [data] or [training] key: 'text_column' -> '--text-column'."""
+    return "--" + key.replace("_", "-")
+
+
 def setting_fix(key: str) -> str:
     """The flag or config key that sets `key` ('training.learning_rate': --learning-rate or --set ...)."""
     section, _, name = key.partition(".")
-    flag = f"--{name.replace('_', '-')} or " if section in FLAG_SECTIONS else ""
+    flag = f"{option_name(name)} or " if section in FLAG_SECTIONS else ""
     flag = NOT_FLAGS.get(key, flag)
     return f"Pass {flag}--set {key}=VALUE (or {name} under [{section}] in --config) with such a value."
 
@@ -83,7 +99,7 @@ class DataSettings(_Section):
     label_column: str | None = setting("", "column with the labels (any set of labels); leave empty to use "
                                            "rating_column")
     rating_column: str | None = setting("", "column with star ratings, turned into labels by rating_map")
-    rating_map: str | None = setting("1-2:negative,3:neutral,4-5:positive",
+    rating_map: str | None = setting(str(RatingMap.default()),
                                      "ratings to labels as inclusive ranges; 'skip' drops a range (3:skip is binary "
                                      "mode)")
     encoding: str | None = setting("utf-8", "text encoding of CSV, TSV and JSON Lines input")

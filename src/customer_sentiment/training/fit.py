@@ -18,7 +18,7 @@ import torch
 from ..errors import CustomerSentimentError
 from ..inference import as_items, encode, resolve_device, review_probabilities
 from ..io import clean_texts, fingerprint, split_indices
-from ..settings import Settings, TrainingArguments, to_toml
+from ..settings import Settings, TrainingArguments, auto_batch_size, to_toml
 from . import distributed
 from .loop import Trainer, TrainingHistory
 from .runs import RunDirectory
@@ -72,7 +72,7 @@ def fit_model(texts: Sequence[str], labels: Sequence[str], settings: Settings, d
     train = as_items(model, encode(tokenizer, [texts[i] for i in train_idx], y[train_idx]))
     validation = as_items(model, encode(tokenizer, [texts[i] for i in val_idx], y[val_idx])) if len(val_idx) else None
     model.prepare(train.ids, train.offsets, train.labels)
-    args = dataclasses.replace(args, batch_size=args.batch_size or min(256, max(16, len(train) // 64)))
+    args = dataclasses.replace(args, batch_size=args.batch_size or auto_batch_size(len(train)))
     if run is not None and not resume:
         used = dataclasses.replace(settings, training=args)
         run.start(to_toml(used, header="The resolved configuration of this run."),
