@@ -23,7 +23,7 @@ from safetensors.torch import load_file, save_file
 
 from ._version import __version__
 from .errors import CustomerSentimentError
-from .io import atomic_path, write_json, write_text
+from .io import atomic_path, recover_directory, replace_directory, write_json, write_text
 from .training import TrainedModel
 
 FORMAT_NAME = "customer-sentiment/model"
@@ -49,6 +49,7 @@ class ModelFiles:
 def check_model_output(path: str | Path) -> Path:
     """Fail early if a model cannot be saved at `path`: something else is there, or its folder is not writable."""
     path = Path(path)
+    recover_directory(path)
     if path.exists() and not (path.is_dir() and (not any(path.iterdir()) or (path / CONFIG).is_file())):
         raise CustomerSentimentError(f"{path} exists and is not a model directory; it is left as it is",
                                      fix="Choose another --output.")
@@ -81,26 +82,17 @@ def write_model_dir(path: str | Path, config: dict, tensors: dict[str, torch.Ten
         write_json(staging / TOKENIZER, tokenizer, indent=None)
         write_json(staging / METRICS, metrics)
         write_text(staging / CARD, card)
-        _replace_dir(staging, path)
+        replace_directory(staging, path)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return path
 
 
-def _replace_dir(staging: Path, path: Path) -> None:
-    old = None
-    if path.exists():
-        old = path.with_name(f".{path.name}.old-{os.getpid()}")
-        path.rename(old)
-    staging.rename(path)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
-
-
 def read_model_dir(path: str | Path) -> ModelFiles:
     """Read and check a model directory; every problem is a CustomerSentimentError with the fix."""
     path = Path(path)
+    recover_directory(path)
     if not path.exists():
         raise CustomerSentimentError(f"No model at {path}: no such directory", fix=_TRAIN_AGAIN)
     if not path.is_dir():

@@ -241,11 +241,20 @@ def test_outputs_are_checked_before_the_work(trained, tmp_path):
     (["--encoding", "bogus"], "Unknown encoding 'bogus'"),
     (["--rating-map", "1..2:negative"], "is not a rule: expected LOW-HIGH:LABEL"),
     (["--validation-fraction", "0.9999"], "leaves 0 to train on"),
+    (["--seed", "-1"], "Setting training.seed is -1: expected an integer in 0..4294967295. Pass --seed"),
+    (["--set", "model.embedding_dim=0"], "model.embedding_dim of bag_of_embeddings.v1 is 0: expected an integer >= 1"),
 ])
 def test_bad_settings_fail_in_one_line(tmp_path, args, fragment):
     done = invoke("train", SAMPLE, "--rating-column", "rating", "--output", tmp_path / "model", "-q", *args)
     assert_user_error(done, fragment)
     assert not (tmp_path / "model").exists()
+
+
+def test_chunk_rows_below_one_is_a_one_line_error(trained, tmp_path):
+    folder, _ = trained
+    done = invoke("predict", folder / "model", folder / "holdout.csv", "-o", tmp_path / "s.csv", "--chunk-rows", "0")
+    assert_user_error(done, "--chunk-rows is 0: expected an integer >= 1. Pass --chunk-rows 1 or more.")
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_evaluating_a_file_without_text(trained, tmp_path):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -278,3 +279,29 @@ def test_a_split_needs_rows_on_both_sides():
         split_indices(["a", "b"] * 4, 0.9, seed=0)
     train, held_out = split_indices(["a", "b", "c"] * 3 + ["a"], 0.2, seed=0)   # 2 held out < 3 classes: unstratified
     assert len(train) == 8 and len(held_out) == 2
+
+
+def test_labels_and_ratings_that_exports_write_for_missing_are_missing_not_classes(tmp_path):
+    path = tmp_path / "r.csv"
+    path.write_text("review,label,stars\ngood,positive,5\nbad,negative,1\nx,nan,nan\ny,NaN,NA\nz,None,\nw,N/A,null\n")
+    reviews = read_reviews(path, "review", label_column="label")
+    assert reviews.labels == ["positive", "negative"] and reviews.skipped == {"no label": 4}
+    reviews = read_reviews(path, "review", rating_column="stars")
+    assert reviews.labels == ["positive", "negative"] and reviews.skipped == {"no rating": 4}
+
+
+def test_a_fifo_or_folder_is_refused_without_being_opened(tmp_path):
+    fifo = tmp_path / "reviews.csv"
+    os.mkfifo(fifo)                                  # opening it for reading would wait for a writer forever
+    with pytest.raises(CustomerSentimentError, match=re.escape(f"Cannot read {fifo}: it is not a regular file")):
+        read_table(fifo)
+    (tmp_path / "folder.csv").mkdir()
+    with pytest.raises(CustomerSentimentError, match="it is not a regular file"):
+        read_table(tmp_path / "folder.csv")
+
+
+def test_a_malformed_row_after_a_review_of_200_kb_names_its_line(tmp_path):
+    path = tmp_path / "r.csv"
+    path.write_text("review,stars\n\"" + "long " * 40_000 + "\",5\nok,4\nbad, row,3\n")
+    with pytest.raises(CustomerSentimentError, match=re.escape(f"{path}, line 4: expected 2 fields, found 3.")):
+        read_table(path)

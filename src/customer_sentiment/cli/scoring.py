@@ -62,7 +62,7 @@ def predict(
     text_column: TextColumn = None,
     id_column: Annotated[str | None, typer.Option(help="Column identifying each review; checked and put first.")] = None,
     keep_columns: Annotated[str | None, typer.Option(help="Comma-separated input columns to keep.", show_default="all")] = None,
-    chunk_rows: Annotated[int, typer.Option(min=1, help="Rows read and scored at a time (bounds memory).")] = CHUNK_ROWS,
+    chunk_rows: Annotated[int, typer.Option(help="Rows read and scored at a time (bounds memory).")] = CHUNK_ROWS,
     encoding: Encoding = ENCODING,
     device: Device = DEVICE,
     quiet: Quiet = False,

@@ -58,8 +58,8 @@ def score_file(predictor: Predictor, labels: list[str], data: str | Path, output
                encoding: str = "utf-8", verbose: bool = True) -> ScoringSummary:
     """Score `data` into `output` (CSV, TSV, JSON Lines or Parquet, by extension); see the module docstring."""
     if chunk_rows < 1:
-        raise CustomerSentimentError(f"chunk_rows is {chunk_rows}", expected="at least 1", fix="Pass --chunk-rows 1 "
-                                     "or more.")
+        raise CustomerSentimentError(f"--chunk-rows is {chunk_rows}", expected="an integer >= 1",
+                                     fix="Pass --chunk-rows 1 or more.")
     check_output_path(output, TABLE_SUFFIXES)
     if Path(output).resolve() == Path(data).resolve():
         raise CustomerSentimentError(f"The output {output} is the input file",

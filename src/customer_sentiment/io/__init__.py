@@ -7,9 +7,19 @@ from .formats import FORMATS, file_format
 from .ratings import RatingMap
 from .readers import CHUNK_ROWS, iter_table_chunks, parquet_rows, read_table, require_columns
 from .reviews import Reviews, fingerprint, read_reviews, split_indices
-from .writers import TABLE_SUFFIXES, atomic_path, check_output_path, table_writer, write_bytes, write_json, write_text
+from .writers import (
+           TABLE_SUFFIXES,
+           atomic_path,
+           check_output_path,
+           recover_directory,
+           replace_directory,
+           table_writer,
+           write_bytes,
+           write_json,
+           write_text,
+)
 
-__all__ = ["CHUNK_ROWS", "FORMATS", "TABLE_SUFFIXES", "RatingMap", "Reviews", "atomic_path", "check_output_path", "clean_texts",
-           "file_format", "fingerprint", "is_missing", "iter_table_chunks", "parquet_rows", "read_reviews",
-           "read_table", "require_columns", "row_location", "split_indices", "table_writer", "write_bytes",
-           "write_json", "write_text"]
+__all__ = ["CHUNK_ROWS", "FORMATS", "TABLE_SUFFIXES", "RatingMap", "Reviews", "atomic_path", "check_output_path",
+           "clean_texts", "file_format", "fingerprint", "is_missing", "iter_table_chunks", "parquet_rows",
+           "read_reviews", "read_table", "recover_directory", "replace_directory", "require_columns", "row_location",
+           "split_indices", "table_writer", "write_bytes", "write_json", "write_text"]

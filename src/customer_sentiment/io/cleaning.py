@@ -39,6 +39,20 @@ def _as_text(value: object) -> str:
     return "" if is_missing(value) else html.unescape(str(value))
 
 
+# Strings that mean "no value" in exports (pandas' default NA strings, compared case-insensitively).
+MISSING_STRINGS = frozenset({"", "nan", "-nan", "none", "null", "na", "n/a", "<na>", "#n/a", "#na"})
+
+
+def as_label(value: object) -> str:
+    """A label or rating cell as text; '' for a missing one, including the strings exports write for it.
+
+    >>> [as_label(v) for v in [" positive ", None, float("nan"), "NaN", "None", "N/A", 4]]
+    ['positive', '', '', '', '', '', '4']
+    """
+    text = "" if is_missing(value) else str(value).strip()
+    return "" if text.lower() in MISSING_STRINGS else text
+
+
 def is_missing(value: object) -> bool:
     """None, NaN or pandas' NA: a cell with no value.
 

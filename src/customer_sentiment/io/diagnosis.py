@@ -17,6 +17,7 @@ from ..errors import CustomerSentimentError
 from .formats import bom_tolerant, file_format, open_binary, open_text
 
 _EXPORT_AGAIN = "Check the file, or export it again."
+_FIELD_LIMIT = 2**31 - 1
 
 
 def records(path: Path, fmt: str, encoding: str, errors: str = "replace") -> Iterator[tuple[int, object]]:
@@ -27,11 +28,15 @@ def records(path: Path, fmt: str, encoding: str, errors: str = "replace") -> Ite
             return
         dialect = {"delimiter": ","} if fmt == "csv" else {"delimiter": "\t", "quoting": csv.QUOTE_NONE}
         reader = csv.reader(handle, **dialect)
-        start = 1
-        for fields in reader:
-            if fields:                                   # Arrow skips blank lines too
-                yield start, fields
-            start = reader.line_num + 1
+        limit = csv.field_size_limit(_FIELD_LIMIT)      # the csv module refuses fields over 128 KB by default
+        try:
+            start = 1
+            for fields in reader:
+                if fields:                               # Arrow skips blank lines too
+                    yield start, fields
+                start = reader.line_num + 1
+        finally:
+            csv.field_size_limit(limit)
 
 
 def row_location(path: str | Path, row: int, encoding: str = "utf-8") -> str:

@@ -41,8 +41,11 @@ def iter_table_chunks(path: str | Path, chunk_rows: int | None = CHUNK_ROWS,
     path = Path(path)
     fmt = file_format(path)
     check_encoding(encoding)
-    if not path.is_file():
+    if not path.exists():
         raise CustomerSentimentError(f"Cannot read {path}: no such file", fix="Check the path.")
+    if not path.is_file():                # a folder, a FIFO or a device: never opened, so never a hang
+        raise CustomerSentimentError(f"Cannot read {path}: it is not a regular file", expected="a file of reviews",
+                                     fix="Pass the path of a file (save a stream to a file first).")
     if path.stat().st_size == 0:
         raise CustomerSentimentError(f"{path} is empty", expected="a header row and at least one review",
                                      fix="Export the reviews again.")

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import CustomerSentimentError
-from .cleaning import clean_texts, is_missing
+from .cleaning import as_label, clean_texts, is_missing
 from .diagnosis import row_location
 from .ratings import RatingMap
 from .readers import read_table, require_columns
@@ -95,7 +95,7 @@ def _labels(frame: pd.DataFrame, label_column: str | None, rating_column: str | 
     """Each row's label ('' for none) and which rows keep one; counts what is skipped."""
     keep = np.ones(len(frame), dtype=bool)
     if label_column:
-        labels = ["" if is_missing(value) else str(value).strip() for value in frame[label_column].tolist()]
+        labels = [as_label(value) for value in frame[label_column].tolist()]
         missing = np.array([label == "" for label in labels])
         _count(skipped, "no label", missing)
         return labels, keep & ~missing
@@ -118,7 +118,7 @@ def _labels_from_ratings(column: pd.Series, name: str, rating_map: RatingMap, pa
                          encoding: str) -> tuple[list[str], np.ndarray]:
     labels, dropped = [], np.zeros(len(column), dtype=bool)
     for i, value in enumerate(column.tolist()):
-        text = "" if is_missing(value) else str(value).strip()
+        text = as_label(value)
         if not text:
             labels.append("")
             continue

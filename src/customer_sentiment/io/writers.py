@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import ctypes
+import errno
 import json
 import os
+import shutil
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -72,6 +75,47 @@ def fsync(path: Path) -> None:
         os.fsync(descriptor)
     finally:
         os.close(descriptor)
+
+
+def replace_directory(staging: Path, path: Path) -> None:
+    """Put the complete directory `staging` at `path`, so that a directory that reads stands at `path` at
+    every instant: an existing one is swapped out in one atomic step where the system has one (Linux's
+    renameat2 with RENAME_EXCHANGE); elsewhere it is first renamed to `.NAME.previous`, which
+    `recover_directory` puts back if the process died before the new one was in place."""
+    os.chmod(staging, 0o777 & ~_umask())            # mkdtemp makes 0700; outputs get the user's usual mode
+    if path.exists() and _exchange(staging, path):
+        shutil.rmtree(staging, ignore_errors=True)  # it now holds the old directory
+    else:
+        previous = path.with_name(f".{path.name}.previous")
+        shutil.rmtree(previous, ignore_errors=True)
+        if path.exists():
+            path.rename(previous)
+        staging.rename(path)
+        shutil.rmtree(previous, ignore_errors=True)
+    fsync(path.parent)
+
+
+def recover_directory(path: Path) -> None:
+    """Put back the directory a replacement moved aside, if the process died before the new one arrived."""
+    previous = path.with_name(f".{path.name}.previous")
+    if not path.exists() and previous.is_dir():
+        previous.rename(path)
+
+
+def _exchange(first: Path, second: Path) -> bool:
+    """Swap two paths atomically (Linux renameat2 RENAME_EXCHANGE); False where the system cannot."""
+    try:
+        renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
+    except (OSError, AttributeError):
+        return False
+    renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    here, exchange = -100, 2                                   # AT_FDCWD, RENAME_EXCHANGE
+    if renameat2(here, os.fsencode(first), here, os.fsencode(second), exchange) == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP):  # a file system or kernel without it
+        return False
+    raise OSError(code, os.strerror(code), str(second))
 
 
 def _umask() -> int:

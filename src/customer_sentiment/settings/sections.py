@@ -147,7 +147,8 @@ class TrainingArguments(_Section):
                                                 _fraction())
     patience: int | None = setting(3, "stop after this many epochs without a better validation macro-F1",
                                    _at_least(1))
-    seed: int | None = setting(0, "drives initialization, shuffling, dropout and the validation split")
+    seed: int | None = setting(0, "drives initialization, shuffling, dropout and the validation split",
+                               (lambda v: 0 <= v < 2**32, "an integer in 0..4294967295"))
     device: str | None = setting("auto", "auto (cuda, then mps, then cpu), cpu, cuda, cuda:N or mps")
     checkpoint_every: int | None = setting(0, "also checkpoint every this many optimizer steps (0: at each epoch's "
                                               "end only); needs a run directory", _at_least(0))
