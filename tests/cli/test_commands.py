@@ -7,8 +7,10 @@ import os
 import pickle
 import re
 import shutil
+import signal
 import subprocess
 import sys
+import time
 
 import numpy as np
 import pandas as pd
@@ -16,7 +18,7 @@ import pytest
 
 from customer_sentiment import SentimentPipeline
 
-from ..conftest import ROOT, SAMPLE, invoke, run_cli
+from ..conftest import ROOT, SAMPLE, cli_command, invoke, run_cli
 
 
 @pytest.fixture(scope="module")
@@ -309,3 +311,24 @@ def test_train_works_for_every_architecture(tmp_path, name):
         assert "windows" not in scored
     else:                                                               # the long review took several windows
         assert scored.loc[0, "windows"] > 1 and (scored["windows"].iloc[1:] == 1).all()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("signal_number, status, said", [(signal.SIGTERM, 143, "terminated"),
+                                                         (signal.SIGINT, 130, "interrupted")])
+def test_a_signal_mid_scoring_leaves_no_partial_file(sample_model_dir, tmp_path, signal_number, status, said):
+    data = tmp_path / "in" / "reviews.csv"
+    data.parent.mkdir()
+    pd.concat([pd.read_csv(SAMPLE, dtype=str)] * 150).to_csv(data, index=False)      # 360,000 rows
+    out = tmp_path / "out"
+    out.mkdir()
+    process = subprocess.Popen([*cli_command(), "predict", str(sample_model_dir), str(data), "-o", str(out / "s.csv"),
+                                "--chunk-rows", "2000", "-q"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 120
+    while not any(out.iterdir()) and process.poll() is None and time.time() < deadline:
+        time.sleep(0.05)
+    assert process.poll() is None, "scoring ended before the signal could be sent"
+    process.send_signal(signal_number)
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == status and f"{said}; no output was written" in stderr, stderr[-2000:]
+    assert "Traceback" not in stderr and list(out.iterdir()) == []

@@ -58,3 +58,17 @@ def test_output_columns_refuse_a_column_the_output_would_add():
                                                                "output adds. Pass --keep-columns without them.")):
         output_columns(chunk, "in.csv", "review", None, None)
     assert output_columns(chunk, "in.csv", "review", None, ["review"]) == ["review"]
+
+
+def test_scoring_refuses_a_review_that_is_not_text_and_counts_numbers(sample_pipeline, tmp_path):
+    import json
+
+    path = tmp_path / "in.jsonl"
+    path.write_text("\n".join(json.dumps({"id": i, "review": review}) for i, review in
+                              enumerate(["fine", 5, "broke", {"text": "x"}])) + "\n")
+    with pytest.raises(CustomerSentimentError, match=re.escape(f"{path}, line 4: column 'review' holds a dict")):
+        sample_pipeline.predict_file(path, tmp_path / "out.parquet")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.jsonl"]
+    path.write_text("\n".join(json.dumps({"id": i, "review": review}) for i, review in enumerate(["fine", 5])) + "\n")
+    summary = sample_pipeline.predict_file(path, tmp_path / "out.parquet")
+    assert summary["numbers_as_text"] == 1 and pd.read_parquet(tmp_path / "out.parquet")["review"].tolist() == ["fine", "5"]

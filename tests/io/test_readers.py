@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from pathlib import Path
@@ -305,3 +306,25 @@ def test_a_malformed_row_after_a_review_of_200_kb_names_its_line(tmp_path):
     path.write_text("review,stars\n\"" + "long " * 40_000 + "\",5\nok,4\nbad, row,3\n")
     with pytest.raises(CustomerSentimentError, match=re.escape(f"{path}, line 4: expected 2 fields, found 3.")):
         read_table(path)
+
+
+@pytest.mark.parametrize("value, kind", [({"a": 1}, "dict"), ([1, 2], "list"), (True, "bool")])
+def test_a_text_column_holding_something_else_is_refused_naming_the_row(tmp_path, value, kind):
+    path = tmp_path / "r.jsonl"
+    rows = [{"review": "good", "stars": 5}, {"review": "bad", "stars": 1}, {"review": value, "stars": 4}]
+    path.write_text("\n".join(json.dumps(row) for row in rows) + "\n")
+    with pytest.raises(CustomerSentimentError, match=re.escape(f"{path}, line 3: column 'review' holds a {kind}")):
+        read_reviews(path, "review", rating_column="stars")
+
+
+def test_numbers_in_a_text_column_are_read_as_text_with_a_warning(tmp_path):
+    path = tmp_path / "r.parquet"
+    pd.DataFrame({"review": ["good", None, "bad"], "stars": [5, 4, 1]}).to_parquet(path)
+    pd.DataFrame({"review": [4.5, 1.0, 3.0], "stars": [5, 4, 1]}).to_parquet(tmp_path / "n.parquet")
+    with pytest.warns(UserWarning, match="3 values of column 'review' are numbers; they are read as text"):
+        reviews = read_reviews(tmp_path / "n.parquet", "review", rating_column="stars")
+    assert reviews.texts == ["4.5", "1.0", "3.0"]
+    lists = tmp_path / "l.parquet"
+    pd.DataFrame({"review": [["a"], ["b"]], "stars": [5, 1]}).to_parquet(lists)
+    with pytest.raises(CustomerSentimentError, match=re.escape(f"{lists}, row 1: column 'review' holds a list")):
+        read_reviews(lists, "review", rating_column="stars")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import functools
+import signal
+import threading
 import warnings
 from pathlib import Path
 from typing import Annotated
@@ -15,11 +17,24 @@ from ..errors import CustomerSentimentError
 from ..settings import DataSettings, TrainingArguments, defaults_of
 
 
+class Terminated(BaseException):
+    """SIGTERM, raised where the command is, so that its `finally` blocks remove temporary files."""
+
+
+def _terminate(signum, frame):
+    raise Terminated
+
+
 def user_errors(command):
-    """Print a CustomerSentimentError (and warnings) on one line, exit 1, no traceback; bugs stay tracebacks."""
+    """Print a CustomerSentimentError (and warnings) on one line, exit 1, no traceback; bugs stay tracebacks.
+
+    SIGINT and SIGTERM end the command through its clean-up (no partial output), with exit 130 or 143.
+    """
     @functools.wraps(command)
     def wrapper(*args, **kwargs):
         warnings.showwarning = _show_warning
+        main_thread = threading.current_thread() is threading.main_thread()
+        previous = signal.signal(signal.SIGTERM, _terminate) if main_thread else None
         try:
             return command(*args, **kwargs)
         except CustomerSentimentError as error:
@@ -31,6 +46,12 @@ def user_errors(command):
         except KeyboardInterrupt:
             console.print(Text("interrupted; no output was written", style="bold red"))
             raise typer.Exit(130) from None
+        except Terminated:
+            console.print(Text("terminated; no output was written", style="bold red"))
+            raise typer.Exit(143) from None
+        finally:
+            if main_thread:
+                signal.signal(signal.SIGTERM, previous)
     return wrapper
 
 

@@ -76,6 +76,8 @@ def predict(
     predicted = ", ".join(f"{label} {count:,}" for label, count in summary["predicted"].items())
     console.print(f"Scored {summary['rows']:,} rows of {data} in {summary['seconds']:.1f}s "
                   f"({summary['reviews_per_second']:,.0f} reviews/s) on {pipeline.predictor_.device}: {predicted}")
+    if summary["numbers_as_text"]:
+        console.print(f"warning: {summary['numbers_as_text']:,} review texts were numbers; scored as text")
     if summary["empty_texts"]:
         console.print(f"{summary['empty_texts']:,} rows had no review text: kept, with an empty predicted_label")
     console.print(f"Wrote {output}")

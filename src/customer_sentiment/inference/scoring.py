@@ -23,6 +23,7 @@ from ..io import (
     TABLE_SUFFIXES,
     check_output_path,
     clean_texts,
+    column_texts,
     iter_table_chunks,
     parquet_rows,
     require_columns,
@@ -41,6 +42,7 @@ class ScoringSummary:
     rows: int = 0
     empty_texts: int = 0
     long_reviews: int = 0
+    numbers_as_text: int = 0                      # text-column values that were numbers, scored as text
     seconds: float = 0.0
 
     @property
@@ -49,8 +51,8 @@ class ScoringSummary:
 
     def to_dict(self) -> dict:
         return {"input": self.input, "output": self.output, "rows": self.rows, "empty_texts": self.empty_texts,
-                "long_reviews": self.long_reviews, "predicted": self.predicted, "seconds": self.seconds,
-                "reviews_per_second": self.reviews_per_second}
+                "long_reviews": self.long_reviews, "numbers_as_text": self.numbers_as_text, "predicted": self.predicted,
+                "seconds": self.seconds, "reviews_per_second": self.reviews_per_second}
 
 
 def score_file(predictor: Predictor, labels: list[str], data: str | Path, output: str | Path, text_column: str,
@@ -71,7 +73,7 @@ def score_file(predictor: Predictor, labels: list[str], data: str | Path, output
         columns = None
         for chunk in iter_table_chunks(data, chunk_rows, encoding):
             columns = columns or output_columns(chunk, data, text_column, id_column, keep_columns)
-            write(score_chunk(predictor, labels, chunk, text_column, columns, summary))
+            write(score_chunk(predictor, labels, chunk, text_column, columns, summary, str(data)))
             summary.rows += len(chunk)
             speed = summary.rows / max(time.perf_counter() - start, 1e-9)
             bar.update(task, completed=summary.rows, status=f"{speed:,.0f} reviews/s")
@@ -80,9 +82,11 @@ def score_file(predictor: Predictor, labels: list[str], data: str | Path, output
 
 
 def score_chunk(predictor: Predictor, labels: list[str], chunk: pd.DataFrame, text_column: str, columns: list[str],
-                summary: ScoringSummary) -> pd.DataFrame:
+                summary: ScoringSummary, source: str) -> pd.DataFrame:
     """One chunk of input rows with their predictions; counts go into `summary`."""
-    texts = clean_texts(chunk[text_column]).to_pylist()
+    raw, numbers = column_texts(chunk[text_column], source)
+    summary.numbers_as_text += numbers
+    texts = clean_texts(raw).to_pylist()
     has_text = np.array([bool(t) for t in texts])
     probabilities = np.full((len(texts), len(labels)), np.nan)
     windows = np.zeros(len(texts), dtype=np.int64)
@@ -92,6 +96,8 @@ def score_chunk(predictor: Predictor, labels: list[str], chunk: pd.DataFrame, te
     predicted = np.array([""] * len(texts), dtype=object)
     predicted[has_text] = [labels[i] for i in probabilities[has_text].argmax(axis=1)]
     out = chunk[columns].copy()
+    if numbers and text_column in columns:        # one type per column: the numbers go out as the text they were read as
+        out[text_column] = [text if text else None for text in raw]
     out["predicted_label"] = predicted
     for i, label in enumerate(labels):
         out[f"prob_{label}"] = probabilities[:, i]

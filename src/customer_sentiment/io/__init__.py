@@ -1,7 +1,7 @@
 """Input and output: review files in (formats, chunks, errors with line numbers), labels from
 columns or star ratings, text cleaning, and atomic output files."""
 
-from .cleaning import clean_texts, is_missing
+from .cleaning import clean_texts, column_texts, is_missing
 from .diagnosis import row_location
 from .formats import FORMATS, file_format
 from .ratings import RatingMap
@@ -20,6 +20,6 @@ from .writers import (
 )
 
 __all__ = ["CHUNK_ROWS", "FORMATS", "TABLE_SUFFIXES", "RatingMap", "Reviews", "atomic_path", "check_output_path",
-           "clean_texts", "file_format", "fingerprint", "is_missing", "iter_table_chunks", "parquet_rows",
+           "clean_texts", "column_texts", "file_format", "fingerprint", "is_missing", "iter_table_chunks", "parquet_rows",
            "read_reviews", "read_table", "recover_directory", "replace_directory", "require_columns", "row_location",
            "split_indices", "table_writer", "write_bytes", "write_json", "write_text"]

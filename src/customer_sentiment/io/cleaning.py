@@ -5,11 +5,15 @@ from __future__ import annotations
 
 import html
 import math
+import numbers
 from collections.abc import Iterable
 
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+
+from ..errors import CustomerSentimentError
+from .diagnosis import row_location
 
 _TAG = r"</?[A-Za-z][^>]*>"           # <br />, <p class="x">, </b>; not "I <3 it" or "a < b"
 # Whitespace other than a single space: runs, tabs, line breaks, no-break and other Unicode spaces.
@@ -51,6 +55,36 @@ def as_label(value: object) -> str:
     """
     text = "" if is_missing(value) else str(value).strip()
     return "" if text.lower() in MISSING_STRINGS else text
+
+
+def column_texts(column: pd.Series, source: str) -> tuple[list[str], int]:
+    """A text column's values as strings ('' where missing) and how many were numbers, written as text.
+
+    Anything else that is not text (a list, an object, a boolean: JSON Lines and Parquet can hold
+    them) is refused, naming the first such row, rather than scored as its Python repr.
+
+    >>> column_texts(pd.Series(["Great fryer", None, 4.5], name="review"), "r.csv")
+    (['Great fryer', '', '4.5'], 1)
+    """
+    texts, converted = [], 0
+    for row, value in zip(column.index, column.tolist(), strict=True):
+        if isinstance(value, str):
+            texts.append(value)
+        elif is_missing(value):
+            texts.append("")
+        elif isinstance(value, numbers.Number) and not isinstance(value, bool):
+            texts.append(str(value))
+            converted += 1
+        else:
+            try:
+                where = row_location(source, int(row))
+            except (CustomerSentimentError, OSError):  # a source that is no file: name the row
+                where = f"row {int(row) + 1}"
+            raise CustomerSentimentError(
+                f"{source}, {where}: column '{column.name}' holds a {type(value).__name__} ({str(value)[:40]!r})",
+                expected="review text", fix="Export the column as text, or pass --text-column with the column "
+                                            "that holds the reviews.")
+    return texts, converted
 
 
 def is_missing(value: object) -> bool:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import CustomerSentimentError
-from .cleaning import as_label, clean_texts, is_missing
+from .cleaning import as_label, clean_texts, column_texts
 from .diagnosis import row_location
 from .ratings import RatingMap
 from .readers import read_table, require_columns
@@ -76,7 +77,10 @@ def read_reviews(path: str | Path, text_column: str, label_column: str | None = 
     require_columns(frame, path, {text_column: "--text-column", **{c: flag for c, flag in optional.items() if c}})
     skipped: dict[str, int] = {}
     labels, keep = _labels(frame, label_column, rating_column, rating_map, path, encoding, skipped)
-    raw = ["" if is_missing(value) else str(value) for value in frame[text_column].tolist()]
+    raw, numbers = column_texts(frame[text_column], str(path))
+    if numbers:
+        warnings.warn(f"{path}: {numbers:,} values of column '{text_column}' are numbers; they are read as text",
+                      stacklevel=2)
     empty = np.array([not text for text in clean_texts(raw).to_pylist()], dtype=bool) & keep
     _count(skipped, "empty review text", empty)
     kept = np.flatnonzero(keep & ~empty)
