@@ -164,14 +164,14 @@ def test_a_crash_mid_save_leaves_no_model_and_keeps_the_old_one(sample_pipeline,
         raise OSError("disk full")
 
     monkeypatch.setattr(model_dir, "save_file", crash)
-    with pytest.raises(OSError, match="disk full"):
+    with pytest.raises(CustomerSentimentError, match=re.escape(f"Cannot use {tmp_path / 'new'}: disk full")):
         sample_pipeline.save(tmp_path / "new")
     assert list(tmp_path.iterdir()) == []
     monkeypatch.undo()
     sample_pipeline.save(tmp_path / "existing")
     before = (tmp_path / "existing" / "model.safetensors").read_bytes()
     monkeypatch.setattr(model_dir, "save_file", crash)
-    with pytest.raises(OSError):
+    with pytest.raises(CustomerSentimentError, match="disk full"):
         sample_pipeline.save(tmp_path / "existing")
     assert (tmp_path / "existing" / "model.safetensors").read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["existing"]

@@ -8,6 +8,8 @@ caught: they stay tracebacks, so they get reported and fixed.
 
 from __future__ import annotations
 
+import errno
+
 
 class CustomerSentimentError(Exception):
     """A mistake in what the user gave; the message names the place, the problem and the fix.
@@ -40,3 +42,18 @@ class NotFittedError(CustomerSentimentError):
     def __init__(self, name: str, fix: str = "Call fit(texts, labels) first, or load a saved model with "
                                              "SentimentPipeline.load(path)."):
         super().__init__(f"This {name} is not fitted yet", fix=fix)
+
+
+_CAUSES = {errno.ENOSPC: ("the disk is full", "Free some space, or write to another disk."),
+           errno.EDQUOT: ("the disk quota is used up", "Free some space, or write to another disk."),
+           errno.EACCES: ("permission denied", "Check the file's and its folder's permissions."),
+           errno.EPERM: ("operation not permitted", "Check the file's and its folder's permissions."),
+           errno.EROFS: ("the file system is read-only", "Write to another folder."),
+           errno.ENOENT: ("no such file or folder", "Check the path.")}
+
+
+def os_error(error: OSError, where: object = None) -> CustomerSentimentError:
+    """An operating-system error as a user error: the file (`where`, else the error's), the real cause, the fix."""
+    where = where or error.filename or "a file"
+    cause, fix = _CAUSES.get(error.errno, (error.strerror or str(error), "Check the path, its permissions and free space."))
+    return CustomerSentimentError(f"Cannot use {where}: {cause}", fix=fix)

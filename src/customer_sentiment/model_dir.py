@@ -22,7 +22,7 @@ from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
 from ._version import __version__
-from .errors import CustomerSentimentError
+from .errors import CustomerSentimentError, os_error
 from .io import atomic_path, recover_directory, replace_directory, write_json, write_text
 from .training import TrainedModel
 
@@ -83,6 +83,9 @@ def write_model_dir(path: str | Path, config: dict, tensors: dict[str, torch.Ten
         write_json(staging / METRICS, metrics)
         write_text(staging / CARD, card)
         replace_directory(staging, path)
+    except OSError as error:                       # a full disk, say: name the model, not the staging folder
+        shutil.rmtree(staging, ignore_errors=True)
+        raise os_error(error, path) from None
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise

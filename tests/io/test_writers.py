@@ -70,3 +70,17 @@ def test_outputs_are_checked_before_any_work(tmp_path):
     (tmp_path / "file").write_text("")
     with pytest.raises(CustomerSentimentError, match="does not exist"):
         check_output_path(tmp_path / "file" / "out.csv")
+
+
+def test_a_full_disk_names_the_output_and_the_cause(tmp_path):
+    import errno
+
+    from customer_sentiment.errors import os_error
+
+    with pytest.raises(OSError) as caught:
+        with table_writer(tmp_path / "scored.csv") as write:
+            write(pd.DataFrame({"a": [1]}))
+            raise OSError(errno.ENOSPC, "No space left on device")        # as a write to a full disk does
+    assert caught.value.filename == str(tmp_path / "scored.csv") and list(tmp_path.iterdir()) == []
+    assert str(os_error(caught.value)) == (f"Cannot use {tmp_path / 'scored.csv'}: the disk is full. Free some space, "
+                                           f"or write to another disk.")

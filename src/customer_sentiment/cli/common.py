@@ -13,7 +13,7 @@ import typer
 from rich.text import Text
 
 from ..console import console
-from ..errors import CustomerSentimentError
+from ..errors import CustomerSentimentError, os_error
 from ..settings import DataSettings, TrainingArguments, defaults_of
 
 
@@ -41,7 +41,7 @@ def user_errors(command):
             console.print(Text("error: ", style="bold red") + Text(str(error)))
             raise typer.Exit(1) from None
         except OSError as error:            # a file system problem the checks did not foresee
-            console.print(Text("error: ", style="bold red") + Text(f"{error}. Check the path and its permissions."))
+            console.print(Text("error: ", style="bold red") + Text(str(os_error(error))))
             raise typer.Exit(1) from None
         except KeyboardInterrupt:
             console.print(Text("interrupted; no output was written", style="bold red"))

@@ -59,7 +59,12 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
     os.close(handle)
     temporary = Path(temporary)
     try:
-        yield temporary
+        try:
+            yield temporary
+        except OSError as error:           # a full disk says no file name: name the output being written
+            if error.filename is None and error.errno is not None:
+                raise OSError(error.errno, error.strerror, str(path)) from error
+            raise
         fsync(temporary)
         os.chmod(temporary, 0o666 & ~_umask())
         os.replace(temporary, path)
