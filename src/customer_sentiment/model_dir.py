@@ -83,11 +83,10 @@ def write_model_dir(path: str | Path, config: dict, tensors: dict[str, torch.Ten
         write_json(staging / METRICS, metrics)
         write_text(staging / CARD, card)
         replace_directory(staging, path)
-    except OSError as error:                       # a full disk, say: name the model, not the staging folder
+    except BaseException as error:
         shutil.rmtree(staging, ignore_errors=True)
-        raise os_error(error, path) from None
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
+        if isinstance(error, OSError):             # a full disk, say: name the model, not the staging folder
+            raise os_error(error, path) from None
         raise
     return path
 

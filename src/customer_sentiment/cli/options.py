@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from ..settings import AUTO_BATCH, DataSettings, TrainingArguments, option_name, resolve
+from ..settings import AUTO_BATCH, DataSettings, Settings, TrainingArguments, option_name, resolve
 
 _TYPES = {"int | None": int | None, "float | None": float | None, "str | None": str | None}
 SKIPPED = {"data": ("file",)}            # data.file is train's DATA argument
@@ -22,9 +22,8 @@ def generated_fields() -> list[tuple[str, dataclasses.Field]]:
             for spec in dataclasses.fields(section) if spec.name not in SKIPPED.get(section.section, ())]
 
 
-def shown_default(section: str, name: str) -> str:
-    """The default as `--help` shows it: what `resolve()` gives for the default architecture."""
-    settings = resolve()
+def shown_default(settings: Settings, section: str, name: str) -> str:
+    """The default as `--help` shows it: what `resolve()` gave (`settings`) for the default architecture."""
     value = getattr(getattr(settings, section), name)
     if section == "training" and name == "batch_size" and value is None:
         return f"auto: {AUTO_BATCH}"
@@ -37,12 +36,13 @@ def shown_default(section: str, name: str) -> str:
 
 
 def flag_parameters() -> list[inspect.Parameter]:
-    parameters = []
+    parameters, settings = [], resolve()
     for section, spec in generated_fields():
         if spec.name in {p.name for p in parameters}:
             raise RuntimeError(f"two settings would make the flag {option_name(spec.name)}")
         help_text = spec.metadata["help"] + "."
-        option = typer.Option(option_name(spec.name), help=help_text, show_default=shown_default(section, spec.name),
+        shown = shown_default(settings, section, spec.name)
+        option = typer.Option(option_name(spec.name), help=help_text, show_default=shown,
                               rich_help_panel=f"{section.capitalize()} settings (config section {section})")
         parameters.append(inspect.Parameter(spec.name, inspect.Parameter.KEYWORD_ONLY, default=None,
                                             annotation=Annotated[_TYPES[spec.type], option]))

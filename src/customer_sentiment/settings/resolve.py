@@ -64,9 +64,10 @@ def resolve(*layers: tuple[str, Layer]) -> Settings:
                                                           f"(`customer-sentiment models` lists them).")
             name = given
     architecture = get_architecture(name)
-    merged = architecture_defaults(architecture)
+    defaults = architecture_defaults(architecture)
+    merged = {section: dict(values) for section, values in defaults.items()}
     for source, layer in layers:
-        check_keys(layer, architecture, source)
+        check_keys(layer, architecture, source, defaults)
         for section, values in layer.items():
             merged[section].update({k: v for k, v in values.items() if v is not None})
     merged["model"]["architecture"] = architecture.name
@@ -118,18 +119,17 @@ def check_sections(layer: Layer, source: str) -> None:
                                          fix=f"Write the keys of [{section}] under its header.")
 
 
-def check_keys(layer: Layer, architecture: type, source: str) -> None:
-    """Unknown keys are errors listing the valid ones; model and tokenizer values must have their default's type
-    (data and training values are checked by their dataclasses)."""
+def check_keys(layer: Layer, architecture: type, source: str, defaults: Layer) -> None:
+    """Unknown keys are errors listing the valid ones; model and tokenizer values must have the type of their
+    default in `defaults` (data and training values are checked by their dataclasses)."""
     for section, values in layer.items():
         keys = valid_keys(section, architecture)
-        defaults = architecture_defaults(architecture)[section]
         for key, value in values.items():
             if key not in keys:
                 raise CustomerSentimentError(f"{source}: unknown key {section}.{key}", expected=", ".join(keys),
                                              fix=f"Use one of those keys (`customer-sentiment config --model "
                                                  f"{architecture.name}` lists them, documented).")
-            default = defaults.get(key)
+            default = defaults[section].get(key)
             if section in ("model", "tokenizer") and default is not None and value is not None:
                 check_type(f"{section}.{key}", value, type(default).__name__, setting_fix(f"{section}.{key}"))
 
