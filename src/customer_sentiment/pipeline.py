@@ -18,7 +18,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from .errors import CustomerSentimentError, NotFittedError
 from .evaluation import evaluate_predictions
 from .inference import Predictor, score_file
-from .io import CHUNK_ROWS, Reviews
+from .io import CHUNK_ROWS, ReadOptions, Reviews
 from .model_dir import model_card, model_config, read_model_dir, write_model_dir
 from .models import get_architecture
 from .settings import DEFAULT_MODEL, DataSettings, Settings, TrainingArguments, defaults_of, resolve
@@ -123,12 +123,13 @@ class SentimentPipeline(ClassifierMixin, BaseEstimator):
 
     def predict_file(self, data: str | Path, output: str | Path, text_column: str | None = None,
                      id_column: str | None = None, keep_columns: Sequence[str] | None = None,
-                     chunk_rows: int = CHUNK_ROWS, encoding: str = "utf-8") -> dict:
-        """Score a review file in chunks into CSV/TSV/JSON Lines/Parquet, atomically (see `inference.scoring`)."""
+                     chunk_rows: int = CHUNK_ROWS, options: ReadOptions | str | None = None) -> dict:
+        """Score a review file in chunks into CSV/TSV/JSON Lines/Parquet, atomically (see `inference.scoring`);
+        `options` are `ReadOptions` (encoding, delimiter, longest review) or an encoding name."""
         predictor = self._fitted()
         text_column = text_column or self.config_.get("data", {}).get("text_column") or defaults_of(DataSettings)["text_column"]
         return score_file(predictor, self.labels_, data, output, text_column, id_column, keep_columns, chunk_rows,
-                          encoding, self.verbose).to_dict()
+                          options, self.verbose).to_dict()
 
     # ------------------------------------------------------------------ saving and loading
 

@@ -156,7 +156,7 @@ TRAIN_CASES = {
     "empty file": (b"", ["is empty: expected a header row"]),
     "header only": (b"review,rating\n", ["has a header but no rows"]),
     "invalid utf-8": (b"review,rating\ngood,5\nbad caf\xe9,1\n", ["line 3, byte 8: 0xe9 is not valid utf-8"]),
-    "malformed row": (b"review,rating\ngood,5\nbad, really,1\n", ["line 3: expected 2 fields, found 3"]),
+    "malformed row": (b"review,rating\ngood,5\nbad, really,1\n", ["line 3: expected 2 fields separated by commas, found 3"]),
     "rating outside the map": (b"review,rating\ngood,5\nodd,9\n",
                                ["line 3: rating 9 in column 'rating' is outside the rating map", "--rating-map"]),
     "single class": (b"review,rating\ngood,5\ngreat,4\n", ["has one class ('positive') in 2 reviews"]),
@@ -185,7 +185,7 @@ def test_malformed_row_while_scoring_leaves_no_output(trained, tmp_path):
     rows = b"review_id,review\n" + b"".join(b"%d,fine\n" % i for i in range(200)) + b"999,bad,row\n"
     data = bad_file(tmp_path, "new.csv", rows)
     done = invoke("predict", folder / "model", data, "--output", tmp_path / "scored.csv", "--chunk-rows", "50")
-    assert_user_error(done, "new.csv, line 202: expected 2 fields, found 3")
+    assert_user_error(done, "new.csv, line 202: expected 2 fields separated by commas, found 3")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["new.csv"]
 
 

@@ -39,7 +39,7 @@ def test_predict_file_keeps_ids_order_and_adds_probabilities(sample_pipeline, tm
 def test_predict_file_leaves_nothing_behind_on_bad_input(sample_pipeline, tmp_path):
     path = tmp_path / "in.csv"
     path.write_text("review_id,review\n1,good\n2,bad,extra\n")
-    with pytest.raises(CustomerSentimentError, match="line 3: expected 2 fields, found 3"):
+    with pytest.raises(CustomerSentimentError, match="line 3: expected 2 fields separated by commas, found 3"):
         sample_pipeline.predict_file(path, tmp_path / "out.csv", chunk_rows=1)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv"]
 

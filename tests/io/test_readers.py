@@ -129,8 +129,8 @@ def test_header_only_file(tmp_path):
 
 
 def test_unknown_extension(tmp_path):
-    with pytest.raises(CustomerSentimentError, match=re.escape("unknown extension '.xlsx'")):
-        read_table(tmp_path / "r.xlsx")
+    with pytest.raises(CustomerSentimentError, match=re.escape("unknown extension '.xls'")):
+        read_table(tmp_path / "r.xls")
 
 
 def test_invalid_utf8_names_line_and_byte(tmp_path):
@@ -139,13 +139,13 @@ def test_invalid_utf8_names_line_and_byte(tmp_path):
     with pytest.raises(CustomerSentimentError, match=re.escape(
             f"{path}, line 3, byte 4: 0xe9 is not valid utf-8. Save the file as UTF-8, or pass --encoding")):
         read_table(path)
-    assert read_table(path, encoding="latin-1")["review"].tolist() == ["good", "café ok"]
+    assert read_table(path, "latin-1")["review"].tolist() == ["good", "café ok"]
 
 
 def test_row_with_too_many_fields_names_its_physical_line(tmp_path):
     path = tmp_path / "r.csv"
     path.write_text('review,stars\n"two\nlines",5\nok,4\nbad, row,3\n')
-    with pytest.raises(CustomerSentimentError, match=re.escape(f"{path}, line 5: expected 2 fields, found 3.")):
+    with pytest.raises(CustomerSentimentError, match=re.escape(f"{path}, line 5: expected 2 fields separated by commas, found 3.")):
         read_table(path)
 
 
@@ -224,7 +224,7 @@ def test_compressed_files_get_line_numbers_too(tmp_path):
     path = tmp_path / "r.csv.gz"
     with gzip.open(path, "wt") as handle:
         handle.write("review,stars\nok,4\nbad,row,3\n")
-    with pytest.raises(CustomerSentimentError, match=re.escape(f"{path}, line 3: expected 2 fields, found 3")):
+    with pytest.raises(CustomerSentimentError, match=re.escape(f"{path}, line 3: expected 2 fields separated by commas, found 3")):
         read_table(path)
     with gzip.open(path, "wt") as handle:
         handle.write("review,stars\nok,4\nodd,7\n")
@@ -232,10 +232,10 @@ def test_compressed_files_get_line_numbers_too(tmp_path):
         read_reviews(path, "review", rating_column="stars")
 
 
-def test_tsv_has_no_quoting(tmp_path):
+def test_a_plain_tsv_reads_quotes_as_text(tmp_path):
     path = tmp_path / "r.tsv"
     path.write_text('review\tstars\n"Best" fryer\t5\nbad\trow\t1\n')
-    expected = f"{path}, line 3: expected 2 fields, found 3. Remove the extra tabs"
+    expected = f"{path}, line 3: expected 2 fields separated by tabs, found 3. Remove the extra tabs"
     with pytest.raises(CustomerSentimentError, match=re.escape(expected)):
         read_table(path)
     path.write_text('review\tstars\n"Best" fryer\t5\n')
@@ -259,7 +259,7 @@ def test_a_json_line_that_is_not_an_object(tmp_path):
 
 def test_unknown_encoding(tmp_path):
     with pytest.raises(CustomerSentimentError, match=re.escape("Unknown encoding 'bogus'")):
-        read_table(write(tmp_path / "r.csv"), encoding="bogus")
+        read_table(write(tmp_path / "r.csv"), "bogus")
 
 
 def test_rating_map_numbers_must_be_numbers():
@@ -304,7 +304,7 @@ def test_a_fifo_or_folder_is_refused_without_being_opened(tmp_path):
 def test_a_malformed_row_after_a_review_of_200_kb_names_its_line(tmp_path):
     path = tmp_path / "r.csv"
     path.write_text("review,stars\n\"" + "long " * 40_000 + "\",5\nok,4\nbad, row,3\n")
-    with pytest.raises(CustomerSentimentError, match=re.escape(f"{path}, line 4: expected 2 fields, found 3.")):
+    with pytest.raises(CustomerSentimentError, match=re.escape(f"{path}, line 4: expected 2 fields separated by commas, found 3.")):
         read_table(path)
 
 

@@ -43,10 +43,10 @@ def test_table_writer_appends_chunks(tmp_path, suffix):
     assert result["id"].tolist() == ["001", "002", "003"] and result["p"].tolist() == [0.25, 0.5, 0.75]
 
 
-def test_tsv_output_has_no_quoting(tmp_path):
+def test_tsv_output_is_quoted_as_spreadsheets_quote_it(tmp_path):
     with table_writer(tmp_path / "out.tsv") as write:
-        write(pd.DataFrame({"review": ['"Best" fryer\tever\nreally'], "n": [1]}))
-    assert (tmp_path / "out.tsv").read_text() == 'review\tn\n"Best" fryer ever really\t1\n'
+        write(pd.DataFrame({"review": ['"Best" fryer\tever\nreally', "plain"], "n": [1, 2]}))
+    assert (tmp_path / "out.tsv").read_bytes() == b'review\tn\r\n"""Best"" fryer\tever\nreally"\t1\r\nplain\t2\r\n'
 
 
 def test_parquet_output_takes_a_type_once_known_and_refuses_a_change(tmp_path):

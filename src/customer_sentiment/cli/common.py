@@ -60,6 +60,7 @@ def _show_warning(message, category, filename, lineno, file=None, line=None):
 
 
 ENCODING = defaults_of(DataSettings)["encoding"]
+MAX_REVIEW_MB = defaults_of(DataSettings)["max_review_mb"]
 DEVICE = defaults_of(TrainingArguments)["device"]
 Data = Annotated[Path, typer.Argument(help="Reviews: .csv, .tsv, .jsonl or .parquet (optionally .gz).")]
 ModelDir = Annotated[Path, typer.Argument(help="A model directory written by `customer-sentiment train`.")]
@@ -72,6 +73,10 @@ RatingColumn = Annotated[str | None, typer.Option(help="Column with star ratings
 RatingMapOption = Annotated[str | None, typer.Option("--rating-map", help="Ratings to labels as inclusive ranges; "
                                                      "'skip' drops a range.", show_default="the model's rating map")]
 Encoding = Annotated[str, typer.Option(help="Text encoding of CSV, TSV and JSON Lines input.")]
+Delimiter = Annotated[str | None, typer.Option(help="Delimiter of CSV input: , ; | or tab.",
+                                               show_default="by extension; ';' detected in a .csv header")]
+MaxReviewMb = Annotated[float, typer.Option(help="Longest review accepted, in MB; a longer one is an error naming "
+                                                 "its line.")]
 Device = Annotated[str, typer.Option(help="auto (a GPU when there is one), cpu, cuda, cuda:N or mps.")]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")]
 JsonPath = Annotated[Path | None, typer.Option("--json", help="Also write the results as JSON here.")]

@@ -14,11 +14,14 @@ from ..settings import DataSettings, defaults_of
 from .common import (
     DEVICE,
     ENCODING,
+    MAX_REVIEW_MB,
     Data,
+    Delimiter,
     Device,
     Encoding,
     JsonPath,
     LabelColumn,
+    MaxReviewMb,
     ModelDir,
     Quiet,
     RatingColumn,
@@ -29,14 +32,16 @@ from .common import (
 
 def evaluate(model_dir: ModelDir, data: Data, text_column: TextColumn = None, label_column: LabelColumn = None,
              rating_column: RatingColumn = None, rating_map: RatingMapOption = None, json_path: JsonPath = None,
-             encoding: Encoding = ENCODING, device: Device = DEVICE):
+             encoding: Encoding = ENCODING, delimiter: Delimiter = None, max_review_mb: MaxReviewMb = MAX_REVIEW_MB,
+             device: Device = DEVICE):
     """Evaluate a model on labelled reviews: accuracy, macro-F1, per class, confusion matrix.
 
     Columns and rating map default to those the model was trained with.
     """
-    from ..io import RatingMap, check_output_path, read_reviews, write_json
+    from ..io import RatingMap, ReadOptions, check_output_path, read_reviews, write_json
     from ..pipeline import SentimentPipeline
 
+    options = ReadOptions(encoding, delimiter, max_review_mb)
     if json_path:
         check_output_path(json_path)
     pipeline = SentimentPipeline.load(model_dir, device=device)
@@ -45,7 +50,7 @@ def evaluate(model_dir: ModelDir, data: Data, text_column: TextColumn = None, la
         label_column, rating_column = trained.get("label_column"), trained.get("rating_column")
     rating_map = rating_map or trained.get("rating_map")            # the model's own map by default
     mapping = RatingMap.parse(rating_map) if rating_column and rating_map else None
-    reviews = read_reviews(data, text_column or trained["text_column"], label_column, rating_column, mapping, encoding)
+    reviews = read_reviews(data, text_column or trained["text_column"], label_column, rating_column, mapping, options)
     display.print_skipped(str(data), reviews.rows_read, len(reviews), reviews.skipped, console)
     metrics = pipeline.evaluate(reviews)
     metrics["skipped"] = reviews.skipped
@@ -64,18 +69,24 @@ def predict(
     keep_columns: Annotated[str | None, typer.Option(help="Comma-separated input columns to keep.", show_default="all")] = None,
     chunk_rows: Annotated[int, typer.Option(help="Rows read and scored at a time (bounds memory).")] = CHUNK_ROWS,
     encoding: Encoding = ENCODING,
+    delimiter: Delimiter = None,
+    max_review_mb: MaxReviewMb = MAX_REVIEW_MB,
     device: Device = DEVICE,
     quiet: Quiet = False,
 ):
     """Score a review file: adds predicted_label and one prob_<label> column per class, rows in order."""
+    from ..io import ReadOptions
     from ..pipeline import SentimentPipeline
 
+    options = ReadOptions(encoding, delimiter, max_review_mb)
     pipeline = SentimentPipeline.load(model_dir, device=device, verbose=not quiet)
     keep = [c.strip() for c in keep_columns.split(",") if c.strip()] if keep_columns else None
-    summary = pipeline.predict_file(data, output, text_column, id_column, keep, chunk_rows, encoding)
+    summary = pipeline.predict_file(data, output, text_column, id_column, keep, chunk_rows, options)
     predicted = ", ".join(f"{label} {count:,}" for label, count in summary["predicted"].items())
     console.print(f"Scored {summary['rows']:,} rows of {data} in {summary['seconds']:.1f}s "
                   f"({summary['reviews_per_second']:,.0f} reviews/s) on {pipeline.predictor_.device}: {predicted}")
+    if summary["carriage_returns"]:
+        console.print(f"{summary['carriage_returns']:,} reviews hold a carriage return (kept as text)")
     if summary["numbers_as_text"]:
         console.print(f"warning: {summary['numbers_as_text']:,} review texts were numbers; scored as text")
     if summary["empty_texts"]:

@@ -58,7 +58,7 @@ def train(
     reviews = read_reviews(settings.data.file, settings.data.text_column, settings.data.label_column or None,
                            settings.data.rating_column or None,
                            RatingMap.parse(settings.data.rating_map) if settings.data.rating_column else None,
-                           settings.data.encoding)
+                           settings.data.read_options())
     run_dir = run_dir or _default_run_dir(output)
     if main:
         display.print_skipped(settings.data.file, reviews.rows_read, len(reviews), reviews.skipped, console)

@@ -21,11 +21,13 @@ from ..errors import CustomerSentimentError
 from ..io import (
     CHUNK_ROWS,
     TABLE_SUFFIXES,
+    ReadOptions,
     check_output_path,
     clean_texts,
     column_texts,
     iter_table_chunks,
     parquet_rows,
+    read_options,
     require_columns,
     table_writer,
 )
@@ -43,6 +45,7 @@ class ScoringSummary:
     empty_texts: int = 0
     long_reviews: int = 0
     numbers_as_text: int = 0                      # text-column values that were numbers, scored as text
+    carriage_returns: int = 0                     # reviews holding a \r (kept in the output as written)
     seconds: float = 0.0
 
     @property
@@ -51,17 +54,19 @@ class ScoringSummary:
 
     def to_dict(self) -> dict:
         return {"input": self.input, "output": self.output, "rows": self.rows, "empty_texts": self.empty_texts,
-                "long_reviews": self.long_reviews, "numbers_as_text": self.numbers_as_text, "predicted": self.predicted,
+                "long_reviews": self.long_reviews, "numbers_as_text": self.numbers_as_text,
+                "carriage_returns": self.carriage_returns, "predicted": self.predicted,
                 "seconds": self.seconds, "reviews_per_second": self.reviews_per_second}
 
 
 def score_file(predictor: Predictor, labels: list[str], data: str | Path, output: str | Path, text_column: str,
                id_column: str | None = None, keep_columns: Sequence[str] | None = None, chunk_rows: int = CHUNK_ROWS,
-               encoding: str = "utf-8", verbose: bool = True) -> ScoringSummary:
+               options: ReadOptions | str | None = None, verbose: bool = True) -> ScoringSummary:
     """Score `data` into `output` (CSV, TSV, JSON Lines or Parquet, by extension); see the module docstring."""
     if chunk_rows < 1:
         raise CustomerSentimentError(f"--chunk-rows is {chunk_rows}", expected="an integer >= 1",
                                      fix="Pass --chunk-rows 1 or more.")
+    options = read_options(options)
     check_output_path(output, TABLE_SUFFIXES)
     if Path(output).resolve() == Path(data).resolve():
         raise CustomerSentimentError(f"The output {output} is the input file",
@@ -71,9 +76,9 @@ def score_file(predictor: Predictor, labels: list[str], data: str | Path, output
     with table_writer(output) as write, progress_bar(verbose) as bar:
         task = bar.add_task("scoring", total=parquet_rows(data), status="")
         columns = None
-        for chunk in iter_table_chunks(data, chunk_rows, encoding):
+        for chunk in iter_table_chunks(data, chunk_rows, options):
             columns = columns or output_columns(chunk, data, text_column, id_column, keep_columns)
-            write(score_chunk(predictor, labels, chunk, text_column, columns, summary, str(data)))
+            write(score_chunk(predictor, labels, chunk, text_column, columns, summary, str(data), options))
             summary.rows += len(chunk)
             speed = summary.rows / max(time.perf_counter() - start, 1e-9)
             bar.update(task, completed=summary.rows, status=f"{speed:,.0f} reviews/s")
@@ -82,10 +87,11 @@ def score_file(predictor: Predictor, labels: list[str], data: str | Path, output
 
 
 def score_chunk(predictor: Predictor, labels: list[str], chunk: pd.DataFrame, text_column: str, columns: list[str],
-                summary: ScoringSummary, source: str) -> pd.DataFrame:
+                summary: ScoringSummary, source: str, options: ReadOptions | None = None) -> pd.DataFrame:
     """One chunk of input rows with their predictions; counts go into `summary`."""
-    raw, numbers = column_texts(chunk[text_column], source)
+    raw, numbers = column_texts(chunk[text_column], source, options)
     summary.numbers_as_text += numbers
+    summary.carriage_returns += sum("\r" in text for text in raw)
     texts = clean_texts(raw).to_pylist()
     has_text = np.array([bool(t) for t in texts])
     probabilities = np.full((len(texts), len(labels)), np.nan)

@@ -4,8 +4,9 @@ columns or star ratings, text cleaning, and atomic output files."""
 from .cleaning import clean_texts, column_texts, is_missing
 from .diagnosis import row_location
 from .formats import FORMATS, file_format
+from .options import MAX_REVIEW_MB, ReadOptions, read_options
 from .ratings import RatingMap
-from .readers import CHUNK_ROWS, iter_table_chunks, parquet_rows, read_table, require_columns
+from .readers import CHUNK_BYTES, CHUNK_ROWS, iter_table_chunks, parquet_rows, read_table, require_columns
 from .reviews import Reviews, fingerprint, read_reviews, split_indices
 from .writers import (
            TABLE_SUFFIXES,
@@ -19,7 +20,8 @@ from .writers import (
            write_text,
 )
 
-__all__ = ["CHUNK_ROWS", "FORMATS", "TABLE_SUFFIXES", "RatingMap", "Reviews", "atomic_path", "check_output_path",
-           "clean_texts", "column_texts", "file_format", "fingerprint", "is_missing", "iter_table_chunks", "parquet_rows",
-           "read_reviews", "read_table", "recover_directory", "replace_directory", "require_columns", "row_location",
-           "split_indices", "table_writer", "write_bytes", "write_json", "write_text"]
+__all__ = ["CHUNK_BYTES", "CHUNK_ROWS", "FORMATS", "MAX_REVIEW_MB", "TABLE_SUFFIXES", "RatingMap", "ReadOptions",
+           "Reviews", "atomic_path", "check_output_path", "clean_texts", "column_texts", "file_format", "fingerprint",
+           "is_missing", "iter_table_chunks", "parquet_rows", "read_options", "read_reviews", "read_table",
+           "recover_directory", "replace_directory", "require_columns", "row_location", "split_indices", "table_writer",
+           "write_bytes", "write_json", "write_text"]

@@ -14,6 +14,7 @@ import pyarrow.compute as pc
 
 from ..errors import CustomerSentimentError
 from .diagnosis import row_location
+from .options import ReadOptions
 
 _TAG = r"</?[A-Za-z][^>]*>"           # <br />, <p class="x">, </b>; not "I <3 it" or "a < b"
 # Whitespace other than a single space: runs, tabs, line breaks, no-break and other Unicode spaces.
@@ -57,7 +58,7 @@ def as_label(value: object) -> str:
     return "" if text.lower() in MISSING_STRINGS else text
 
 
-def column_texts(column: pd.Series, source: str) -> tuple[list[str], int]:
+def column_texts(column: pd.Series, source: str, options: ReadOptions | str | None = None) -> tuple[list[str], int]:
     """A text column's values as strings ('' where missing) and how many were numbers, written as text.
 
     Anything else that is not text (a list, an object, a boolean: JSON Lines and Parquet can hold
@@ -77,7 +78,7 @@ def column_texts(column: pd.Series, source: str) -> tuple[list[str], int]:
             converted += 1
         else:
             try:
-                where = row_location(source, int(row))
+                where = row_location(source, int(row), options)
             except (CustomerSentimentError, OSError):  # a source that is no file: name the row
                 where = f"row {int(row) + 1}"
             raise CustomerSentimentError(

@@ -8,26 +8,36 @@ with Python's `csv` and `json` only after such a failure (or to name a row), nev
 from __future__ import annotations
 
 import csv
+import io
 import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
 
 from ..errors import CustomerSentimentError
+from .decoding import Utf8Stream, file_encoding
+from .dialect import Dialect, detect_dialect
 from .formats import bom_tolerant, file_format, open_binary, open_text
+from .options import ReadOptions, read_options
 
 _EXPORT_AGAIN = "Check the file, or export it again."
 _FIELD_LIMIT = 2**31 - 1
+_NAMES = {",": "commas", ";": "semicolons", "\t": "tabs", "|": "bars"}
 
 
-def records(path: Path, fmt: str, encoding: str, errors: str = "replace") -> Iterator[tuple[int, object]]:
-    """(first line, record) of each non-blank record: CSV/TSV fields (the header first) or a JSON line."""
-    with open_text(path, encoding, errors) as handle:
-        if fmt == "jsonl":
+def records(path: Path, fmt: str, options: ReadOptions | str | None = None, errors: str = "replace",
+            dialect: Dialect | None = None) -> Iterator[tuple[int, object]]:
+    """(first line, record) of each non-blank record: CSV/TSV fields (the header first) or a JSON line,
+    read as the readers read them (same encoding, delimiter, quoting and carriage returns)."""
+    options = read_options(options)
+    if fmt == "jsonl":
+        with open_text(path, file_encoding(path, options.encoding), errors, newline=None) as handle:
             yield from ((number, line) for number, line in enumerate(handle, start=1) if line.strip())
-            return
-        dialect = {"delimiter": ","} if fmt == "csv" else {"delimiter": "\t", "quoting": csv.QUOTE_NONE}
-        reader = csv.reader(handle, **dialect)
+        return
+    dialect = dialect or detect_dialect(path, fmt, options.encoding, options.delimiter)
+    stream = Utf8Stream(path, options.encoding, keep_cr=not dialect.cr_lines, errors=errors)
+    with io.TextIOWrapper(io.BufferedReader(stream), encoding="utf-8", errors=errors, newline="") as handle:
+        reader = csv.reader(handle, **dialect.csv_options())
         limit = csv.field_size_limit(_FIELD_LIMIT)      # the csv module refuses fields over 128 KB by default
         try:
             start = 1
@@ -39,39 +49,66 @@ def records(path: Path, fmt: str, encoding: str, errors: str = "replace") -> Ite
             csv.field_size_limit(limit)
 
 
-def row_location(path: str | Path, row: int, encoding: str = "utf-8") -> str:
-    """Where data row `row` (0-based) starts: 'line N' for text files, 'row N' for Parquet.
+def row_location(path: str | Path, row: int, options: ReadOptions | str | None = None) -> str:
+    """Where data row `row` (0-based) starts: 'line N' for text files, 'row N' for Parquet and Excel.
 
     A CSV record can span lines (a quoted review with line breaks), so the file is read again.
     """
     path = Path(path)
     fmt = file_format(path)
-    if fmt != "parquet":
-        found = records(path, fmt, encoding)
+    if fmt not in ("parquet", "excel"):
+        found = records(path, fmt, options)
         if fmt != "jsonl":
             next(found, None)                          # the header
-        for index, (line, _) in enumerate(found):
-            if index == row:
-                return f"line {line}"
+        try:
+            for index, (line, _) in enumerate(found):
+                if index == row:
+                    return f"line {line}"
+        except csv.Error:
+            pass
     return f"row {row + 1}"
 
 
-def arrow_error(path: Path, fmt: str, encoding: str, error: Exception) -> CustomerSentimentError:
+def arrow_error(path: Path, fmt: str, options: ReadOptions, error: Exception) -> CustomerSentimentError:
     message = str(error)
-    if fmt == "parquet":
-        return CustomerSentimentError(f"{path} is not a readable Parquet file ({message})",
-                                      fix="Write it again with pandas or pyarrow.")
+    if fmt in ("parquet", "excel"):
+        kind = "Parquet file" if fmt == "parquet" else "Excel workbook"
+        return CustomerSentimentError(f"{path} is not a readable {kind} ({message})",
+                                      fix="Write it again with pandas or pyarrow." if fmt == "parquet" else
+                                      "Save it again from the spreadsheet, or as CSV.")
     if "invalid UTF8" in message or "decode" in message.lower():
-        return encoding_error(path, encoding, error)
+        return encoding_error(path, options, error)
+    if "straddling" in message:                       # a row longer than Arrow's block
+        return too_long_error(path, _longest_record(path, fmt, options), options, "a row")
     if "Empty CSV file" in message:
         return CustomerSentimentError(f"{path} has no header row", expected="column names on line 1",
                                       fix="Export the reviews again.")
     if re.search(r"Expected \d+ columns, got \d+", message):
-        return malformed_error(path, fmt, encoding, error)
+        return malformed_error(path, fmt, options, error)
     return CustomerSentimentError(f"Cannot read {path}: {message}", fix=_EXPORT_AGAIN)
 
 
-def encoding_error(path: Path, encoding: str, error: Exception) -> CustomerSentimentError:
+def too_long_error(path: Path, where: str, options: ReadOptions, what: str) -> CustomerSentimentError:
+    """A review (or row) over the size limit, named by its line."""
+    return CustomerSentimentError(f"{path}, {where}: {what} is longer than the longest review accepted "
+                                  f"({options.max_review_mb:g} MB)",
+                                  fix="Pass --max-review-mb with a larger size if the review is real, or fix the row "
+                                      "(an unclosed quote makes one long field of the rest of the file).")
+
+
+def _longest_record(path: Path, fmt: str, options: ReadOptions) -> str:
+    """'line N' of the first record over the size limit, or a line count where none is found."""
+    try:
+        for line, fields in records(path, fmt, options):
+            if sum(len(field) for field in fields) > options.max_review_bytes:
+                return f"line {line}"
+    except csv.Error:
+        pass
+    return "a row"
+
+
+def encoding_error(path: Path, options: ReadOptions, error: Exception) -> CustomerSentimentError:
+    encoding = options.encoding
     fix = "Save the file as UTF-8, or pass --encoding with the file's encoding (e.g. latin-1)."
     with open_binary(path) as handle:
         for number, raw in enumerate(handle, start=1):
@@ -84,22 +121,36 @@ def encoding_error(path: Path, encoding: str, error: Exception) -> CustomerSenti
     return CustomerSentimentError(f"{path} is not valid {encoding} ({error})", fix=fix)
 
 
-def malformed_error(path: Path, fmt: str, encoding: str, error: Exception) -> CustomerSentimentError:
-    found = records(path, fmt, encoding)
+def malformed_error(path: Path, fmt: str, options: ReadOptions, error: Exception) -> CustomerSentimentError:
+    dialect = detect_dialect(path, fmt, options.encoding, options.delimiter)
+    found = records(path, fmt, options, dialect=dialect)
     _, header = next(found, (1, []))
     for line, fields in found:
+        spans = sum(field.count("\n") for field in fields)
+        if len(fields) < len(header) and spans > 1:
+            return CustomerSentimentError(f"{path}, line {line}: a quoted field opened here runs on past {spans:,} "
+                                          f"line breaks, to the end of the file",
+                                          fix='Close the quote, or double each quote inside a quoted field ("").')
         if len(fields) != len(header):
-            fix = ("Put quotes around fields that contain a comma, or fix the row." if fmt == "csv" else
-                   "Remove the extra tabs (TSV fields cannot hold tabs or line breaks), or fix the row.")
-            return CustomerSentimentError(f"{path}, line {line}",
-                                          expected=f"{len(header)} fields", found=str(len(fields)), fix=fix)
+            return CustomerSentimentError(f"{path}, line {line}", expected=f"{len(header)} fields separated by "
+                                          f"{_NAMES.get(dialect.delimiter, repr(dialect.delimiter))}",
+                                          found=str(len(fields)), fix=_field_count_fix(fmt, dialect, options))
     return CustomerSentimentError(f"{path} is not well-formed {fmt.upper()} ({error})",
                                   fix="Fix the row or export again.")
 
 
-def jsonl_error(path: Path, encoding: str) -> CustomerSentimentError:
+def _field_count_fix(fmt: str, dialect: Dialect, options: ReadOptions) -> str:
+    if fmt == "tsv" and not dialect.quoted:
+        return "Remove the extra tabs or line breaks in the row, or quote the field (\"...\") as spreadsheets do."
+    if options.delimiter is None and dialect.delimiter == ",":
+        return ("Put quotes around fields that contain a comma, or fix the row; if the file is separated by "
+                "semicolons, pass --delimiter ';'.")
+    return "Put quotes around fields that contain the delimiter or a line break, or fix the row."
+
+
+def jsonl_error(path: Path, options: ReadOptions) -> CustomerSentimentError:
     fix = "Write one JSON object per line."
-    for number, line in records(path, "jsonl", encoding):
+    for number, line in records(path, "jsonl", options):
         try:
             value = json.loads(line)
         except json.JSONDecodeError as bad:

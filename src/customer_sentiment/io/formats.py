@@ -14,7 +14,7 @@ import pyarrow as pa
 from ..errors import CustomerSentimentError
 
 FORMATS = {".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".jsonl": "jsonl", ".ndjson": "jsonl",
-           ".parquet": "parquet", ".pq": "parquet"}
+           ".parquet": "parquet", ".pq": "parquet", ".xlsx": "excel", ".xlsm": "excel"}
 COMPRESSIONS = (".gz", ".bz2", ".xz", ".zst")
 
 
@@ -33,6 +33,9 @@ def file_format(path: str | Path) -> str:
             f"Cannot read {path}: unknown extension '{suffix or '(none)'}'",
             expected=f"one of {', '.join(sorted(set(FORMATS)))}",
             fix="Export the reviews in one of those formats or rename the file.")
+    if FORMATS[suffix] == "excel" and name != Path(path).name.lower():
+        raise CustomerSentimentError(f"Cannot read {path}: an Excel workbook is compressed already",
+                                     fix="Decompress it first.")
     return FORMATS[suffix]
 
 
@@ -48,9 +51,9 @@ def bom_tolerant(encoding: str) -> str:
     return "utf-8-sig" if codecs.lookup(encoding).name == "utf-8" else encoding
 
 
-def open_text(path: Path, encoding: str, errors: str = "replace") -> io.TextIOBase:
-    """A (possibly compressed) text file, with line ends as written for the csv module."""
-    return io.TextIOWrapper(open_binary(path), encoding=bom_tolerant(encoding), errors=errors, newline="")
+def open_text(path: Path, encoding: str, errors: str = "replace", newline: str | None = "") -> io.TextIOBase:
+    """A (possibly compressed) text file; by default with line ends as written, for the csv module."""
+    return io.TextIOWrapper(open_binary(path), encoding=bom_tolerant(encoding), errors=errors, newline=newline)
 
 
 def open_binary(path: Path):

@@ -20,6 +20,7 @@ import pandas as pd
 from ..errors import CustomerSentimentError
 from .cleaning import as_label, clean_texts, column_texts
 from .diagnosis import row_location
+from .options import ReadOptions
 from .ratings import RatingMap
 from .readers import read_table, require_columns
 
@@ -62,8 +63,10 @@ class Reviews:
 
 def read_reviews(path: str | Path, text_column: str, label_column: str | None = None,
                  rating_column: str | None = None, rating_map: RatingMap | None = None,
-                 encoding: str = "utf-8") -> Reviews:
+                 options: ReadOptions | str | None = None) -> Reviews:
     """Read a review file; labels come from `label_column`, or from `rating_column` through `rating_map`.
+
+    `options` are `ReadOptions` (encoding, delimiter, longest review) or an encoding name.
 
     >>> reviews = read_reviews("sample_reviews.csv", "review", rating_column="rating")
     >>> reviews.labels[:2], reviews.skipped
@@ -72,12 +75,12 @@ def read_reviews(path: str | Path, text_column: str, label_column: str | None = 
     if label_column and rating_column:
         raise CustomerSentimentError("Both a label column and a rating column were given",
                                      fix="Pass either --label-column or --rating-column, not both.")
-    frame = read_table(path, encoding)
+    frame = read_table(path, options)
     optional = {label_column: "--label-column", rating_column: "--rating-column"}
     require_columns(frame, path, {text_column: "--text-column", **{c: flag for c, flag in optional.items() if c}})
     skipped: dict[str, int] = {}
-    labels, keep = _labels(frame, label_column, rating_column, rating_map, path, encoding, skipped)
-    raw, numbers = column_texts(frame[text_column], str(path))
+    labels, keep = _labels(frame, label_column, rating_column, rating_map, path, options, skipped)
+    raw, numbers = column_texts(frame[text_column], str(path), options)
     if numbers:
         warnings.warn(f"{path}: {numbers:,} values of column '{text_column}' are numbers; they are read as text",
                       stacklevel=2)
@@ -95,7 +98,7 @@ def read_reviews(path: str | Path, text_column: str, label_column: str | None = 
 
 
 def _labels(frame: pd.DataFrame, label_column: str | None, rating_column: str | None, rating_map: RatingMap | None,
-            path: str | Path, encoding: str, skipped: dict[str, int]) -> tuple[list[str] | None, np.ndarray]:
+            path: str | Path, options: ReadOptions | str | None, skipped: dict[str, int]) -> tuple[list[str] | None, np.ndarray]:
     """Each row's label ('' for none) and which rows keep one; counts what is skipped."""
     keep = np.ones(len(frame), dtype=bool)
     if label_column:
@@ -105,7 +108,7 @@ def _labels(frame: pd.DataFrame, label_column: str | None, rating_column: str | 
         return labels, keep & ~missing
     if rating_column:
         labels, dropped = _labels_from_ratings(frame[rating_column], rating_column, rating_map or RatingMap.default(),
-                                               path, encoding)
+                                               path, options)
         missing = np.array([label == "" for label in labels])
         _count(skipped, "no rating", missing & ~dropped)
         _count(skipped, "rating skipped by the rating map", dropped)
@@ -119,7 +122,7 @@ def _count(skipped: dict[str, int], reason: str, mask: np.ndarray) -> None:
 
 
 def _labels_from_ratings(column: pd.Series, name: str, rating_map: RatingMap, path: str | Path,
-                         encoding: str) -> tuple[list[str], np.ndarray]:
+                         options: ReadOptions | str | None) -> tuple[list[str], np.ndarray]:
     labels, dropped = [], np.zeros(len(column), dtype=bool)
     for i, value in enumerate(column.tolist()):
         text = as_label(value)
@@ -130,12 +133,12 @@ def _labels_from_ratings(column: pd.Series, name: str, rating_map: RatingMap, pa
             label = rating_map.label_of(float(text))
         except ValueError:
             raise CustomerSentimentError(
-                f"{path}, {row_location(path, i, encoding)}: rating '{text}' in column '{name}' is not a number",
+                f"{path}, {row_location(path, i, options)}: rating '{text}' in column '{name}' is not a number",
                 expected=f"a star rating covered by the rating map {rating_map}",
                 fix="Fix the row, or pass --label-column if the column holds labels.") from None
         except KeyError:
             raise CustomerSentimentError(
-                f"{path}, {row_location(path, i, encoding)}: rating {text} in column '{name}' is outside the "
+                f"{path}, {row_location(path, i, options)}: rating {text} in column '{name}' is outside the "
                 f"rating map {rating_map}", fix=f"Fix the row, or pass --rating-map with a rule for {text}.") from None
         dropped[i] = label is None
         labels.append(label or "")

@@ -8,7 +8,6 @@ a file: tables, JSON, checkpoints, run records and model directories all go thro
 from __future__ import annotations
 
 import contextlib
-import csv
 import ctypes
 import errno
 import json
@@ -25,7 +24,7 @@ import pyarrow.parquet as pq
 from ..errors import CustomerSentimentError
 from .formats import FORMATS
 
-TABLE_SUFFIXES = tuple(sorted(FORMATS))
+TABLE_SUFFIXES = tuple(sorted(suffix for suffix, fmt in FORMATS.items() if fmt != "excel"))   # what we write
 
 
 def check_output_path(path: str | Path, suffixes: tuple[str, ...] | None = None) -> Path:
@@ -146,7 +145,12 @@ def write_json(path: str | Path, value: object, indent: int | None = 2) -> None:
 @contextlib.contextmanager
 def table_writer(path: str | Path) -> Iterator[Callable[[pd.DataFrame], None]]:
     """Yield `write(chunk)`, which appends DataFrame chunks to a CSV, TSV, JSON Lines or Parquet file
-    (by extension); the file appears at `path` only when the block completes."""
+    (by extension); the file appears at `path` only when the block completes.
+
+    CSV and TSV are written as pandas and spreadsheets write them (a field holding the delimiter, a
+    quote or a line break is quoted), with \r\n line ends, so that a lone \r in a review is quoted too
+    and the file reads back, here and in pandas, as exactly the rows written.
+    """
     path = check_output_path(path, TABLE_SUFFIXES)
     fmt = FORMATS[path.suffix.lower()]
     with atomic_path(path) as temporary, contextlib.ExitStack() as stack:
@@ -160,12 +164,9 @@ def table_writer(path: str | Path) -> Iterator[Callable[[pd.DataFrame], None]]:
             if fmt == "jsonl":
                 handle.write(chunk.to_json(orient="records", lines=True, force_ascii=False,
                                            double_precision=15).rstrip("\n") + "\n")
-            elif fmt == "tsv":       # TSV has no quoting: tabs and line breaks in a cell become spaces
-                text = chunk.replace(r"[\t\r\n\x00]+", " ", regex=True)
-                handle.write(text.to_csv(index=False, header=first[0], sep="\t", quoting=csv.QUOTE_NONE,
-                                         quotechar="\x00"))
-            else:
-                handle.write(chunk.to_csv(index=False, header=first[0]))
+            else:        # RFC 4180 line ends, so that a field holding any \r or \n is quoted
+                handle.write(chunk.to_csv(index=False, header=first[0], sep="\t" if fmt == "tsv" else ",",
+                                          lineterminator="\r\n"))
             first[0] = False
 
         yield write

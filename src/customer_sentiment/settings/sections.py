@@ -14,6 +14,8 @@ import dataclasses
 from dataclasses import dataclass
 
 from ..errors import CustomerSentimentError
+from ..io.dialect import DELIMITERS
+from ..io.options import MAX_REVIEW_MB, ReadOptions
 from ..io.ratings import RatingMap
 
 OPTIMIZERS = ("sgd", "adam", "adamw")
@@ -103,6 +105,16 @@ class DataSettings(_Section):
                                      "ratings to labels as inclusive ranges; 'skip' drops a range (3:skip is binary "
                                      "mode)")
     encoding: str | None = setting("utf-8", "text encoding of CSV, TSV and JSON Lines input")
+    delimiter: str | None = setting("", "delimiter of CSV input: , ; | or tab; empty: by extension, with ';' "
+                                        "detected in a .csv header",
+                                    (lambda value: value in ("", *DELIMITERS), "one of , ; | tab (or empty)"))
+    max_review_mb: float | None = setting(MAX_REVIEW_MB, "longest review accepted, in MB; a longer one is an "
+                                                         "error naming its line",
+                                          (lambda value: 0 < value <= 1024, "a number in (0, 1024]"))
+
+    def read_options(self) -> ReadOptions:
+        """How to read the data file."""
+        return ReadOptions(self.encoding, self.delimiter or None, self.max_review_mb)
 
 
 def _at_least(low) -> tuple:

@@ -1,0 +1,114 @@
+"""Review files as UTF-8 bytes for Arrow: any encoding, byte-order marks, and carriage returns that
+are text rather than line ends.
+
+Spreadsheets save "Unicode text" as UTF-16 with a byte-order mark, and Excel starts its UTF-8
+CSV with one: both are recognised. Text pasted from web forms holds lone carriage returns (`\\r`
+not followed by `\\n`), which pandas writes unquoted and Arrow takes for the end of a row. In a
+file whose lines end in `\\n`, a lone `\\r` is therefore text: `Utf8Stream` hands it to Arrow as
+a Unicode noncharacter (reserved for exactly this kind of internal use) and `restore_text` puts
+the `\\r` back after parsing. A file whose lines end in `\\r` alone (old Mac exports) is read as
+written.
+"""
+
+from __future__ import annotations
+
+import codecs
+import io
+import re
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from .formats import open_binary
+
+CR_STAND_IN = "\ufdd0"                     # a noncharacter: never in text people write
+_CR_STAND_IN = CR_STAND_IN.encode("utf-8")
+_LONE_CR = re.compile(rb"\r(?!\n)")
+_BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
+         (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+SAMPLE_BYTES = 1 << 20
+
+
+def file_encoding(path: Path, encoding: str) -> str:
+    """The codec to read `path` with: a byte-order mark decides over a UTF family default (never over
+    an explicit choice such as latin-1); 'utf-8-sig' only where the file starts with the mark. UTF-16
+    without a mark is recognised by the zero byte beside each ASCII character of its first line."""
+    name = codecs.lookup(encoding).name
+    if name not in ("utf-8", "utf-8-sig", "utf-16", "utf-32"):
+        return encoding
+    with open_binary(path) as handle:
+        head = handle.read(256)
+    found = next((codec for bom, codec in _BOMS if head.startswith(bom)), None)
+    if found is None and name == "utf-8" and len(head) >= 4:
+        head = head[:len(head) // 2 * 2]
+        found = "utf-16-le" if not any(head[1::2]) else "utf-16-be" if not any(head[0::2]) else None
+    return found or ("utf-8" if name == "utf-8-sig" else encoding)
+
+
+def lines_end_in_cr(path: Path, encoding: str) -> bool:
+    """True for a file whose lines end in a lone `\\r` (no `\\n` in its first megabyte)."""
+    with open_binary(path) as handle:
+        sample = codecs.decode(handle.read(SAMPLE_BYTES), encoding, errors="ignore")
+    return "\r" in sample and "\n" not in sample
+
+
+class Utf8Stream(io.RawIOBase):
+    """A file read as UTF-8 bytes: decoded from `encoding` (byte-order mark removed); with `keep_cr`,
+    each lone `\\r` becomes `CR_STAND_IN` (see the module docstring). `stand_ins` counts them."""
+
+    def __init__(self, path: Path, encoding: str, keep_cr: bool = True, errors: str = "strict"):
+        super().__init__()
+        self._file = open_binary(path)
+        codec = file_encoding(path, encoding)
+        if codec == "utf-8-sig":           # the fast path: UTF-8 goes to Arrow as it is, checked there
+            self._file.read(len(codecs.BOM_UTF8))
+            codec = "utf-8"
+        self._decoder = None if codec == "utf-8" else codecs.getincrementaldecoder(codec)(errors=errors)
+        self._keep_cr = keep_cr
+        self._pending = b""                # a `\r` at the end of a block waits for the next byte
+        self._buffer = b""
+        self.stand_ins = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int = -1) -> bytes:
+        while not self._buffer and self._file is not None:
+            self._buffer = self._next_block(size if size and size > 0 else 1 << 22)
+        data, self._buffer = (self._buffer, b"") if size is None or size < 0 else (self._buffer[:size],
+                                                                                   self._buffer[size:])
+        return data
+
+    def readinto(self, buffer) -> int:
+        data = self.read(len(buffer))
+        buffer[:len(data)] = data
+        return len(data)
+
+    def _next_block(self, size: int) -> bytes:
+        raw = self._file.read(size)
+        last = not raw
+        block = raw if self._decoder is None else self._decoder.decode(raw, final=last).encode("utf-8")
+        block, self._pending = self._pending + block, b""
+        if last:
+            self._file.close()
+            self._file = None
+        elif block.endswith(b"\r"):
+            block, self._pending = block[:-1], b"\r"
+        if self._keep_cr and b"\r" in block:
+            block, count = _LONE_CR.subn(_CR_STAND_IN, block)
+            self.stand_ins += count
+        return block
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+        super().close()
+
+
+def restore_text(table: pa.Table) -> pa.Table:
+    """Put back the `\\r` that `Utf8Stream` stood in for, in every text column."""
+    columns = [pc.replace_substring(column, CR_STAND_IN, "\r") if pa.types.is_string(column.type) else column
+               for column in table.columns]
+    return pa.Table.from_arrays(columns, schema=table.schema)

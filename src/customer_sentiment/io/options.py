@@ -1,0 +1,47 @@
+"""How to read a review file: its encoding, its delimiter and the longest review accepted."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..errors import CustomerSentimentError
+from .dialect import DELIMITERS
+from .formats import check_encoding
+
+MAX_REVIEW_MB = 16.0                  # generous: a 16 MB review is about three million words
+
+
+@dataclass(frozen=True)
+class ReadOptions:
+    """Reading options shared by every reader; checked on creation.
+
+    >>> ReadOptions(delimiter="tab").delimiter == "\\t"
+    True
+    """
+
+    encoding: str = "utf-8"
+    delimiter: str | None = None      # None: by extension, `;` detected in a .csv header
+    max_review_mb: float = MAX_REVIEW_MB
+
+    def __post_init__(self):
+        check_encoding(self.encoding)
+        if self.delimiter is not None:
+            if self.delimiter not in DELIMITERS:
+                raise CustomerSentimentError(f"--delimiter is {self.delimiter!r}", expected="one of , ; | tab",
+                                             fix="Pass --delimiter ';' (or , | tab), or leave it out to detect it.")
+            object.__setattr__(self, "delimiter", DELIMITERS[self.delimiter])
+        if isinstance(self.max_review_mb, bool) or not isinstance(self.max_review_mb, int | float) \
+                or not 0 < self.max_review_mb <= 1024:
+            raise CustomerSentimentError(f"--max-review-mb is {self.max_review_mb!r}", expected="a number in (0, 1024]",
+                                         fix=f"Pass --max-review-mb {MAX_REVIEW_MB:g} (the default) or another size.")
+
+    @property
+    def max_review_bytes(self) -> int:
+        return int(self.max_review_mb * (1 << 20))
+
+
+def read_options(options: ReadOptions | str | None) -> ReadOptions:
+    """ReadOptions from options, an encoding name, or None (the defaults)."""
+    if isinstance(options, ReadOptions):
+        return options
+    return ReadOptions() if options is None else ReadOptions(encoding=options)
