@@ -11,7 +11,7 @@ from .conftest import ROOT
 
 def test_the_message_joins_what_expected_found_and_fix():
     error = CustomerSentimentError("r.csv, line 3", expected="2 fields", found="3", fix="Quote the comma.")
-    assert str(error) == "r.csv, line 3: expected 2 fields separated by commas, found 3. Quote the comma."
+    assert str(error) == "r.csv, line 3: expected 2 fields, found 3. Quote the comma."
     assert error.as_dict() == {"error": "r.csv, line 3", "expected": "2 fields", "found": "3", "fix": "Quote the comma."}
     assert str(CustomerSentimentError("No model at m", fix="Train one.")) == "No model at m. Train one."
     assert str(CustomerSentimentError("Bad", found="x", fix="Fix it.")) == "Bad: found x. Fix it."

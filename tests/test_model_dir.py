@@ -40,7 +40,7 @@ else:
         os._exit(9)
     writers._exchange = exchange_then_die
 pipeline = SentimentPipeline.load(sys.argv[1])
-pipeline.config_["marker"] = "new"
+pipeline.config_["created"] = "new"
 pipeline.save(sys.argv[1])
 """
 
@@ -55,7 +55,7 @@ def test_a_process_killed_at_any_step_of_a_replacement_leaves_a_model_that_loads
                           text=True, timeout=120)
     assert done.returncode in (0, 9), done.stderr[-2000:]
     loaded = SentimentPipeline.load(model)                       # old or new, never nothing
-    assert loaded.config_.get("marker") in (None, "new")
+    assert loaded.config_["created"] in (SentimentPipeline.load(sample_model_dir).config_["created"], "new")
     assert loaded.predict("Stopped heating after two weeks. Avoid.") == SentimentPipeline.load(
         sample_model_dir).predict("Stopped heating after two weeks. Avoid.")
     assert not (tmp_path / ".model.previous").exists()

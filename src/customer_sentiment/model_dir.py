@@ -4,6 +4,9 @@ Nothing is pickled, so loading a model never runs code from it. A directory is w
 destination under a temporary name (each file through the one fsynced atomic writer) and renamed
 into place, so a crash mid-save leaves no half-written model that loads. Loading refuses an unknown
 format version and warns when the model was saved by another version of customer-sentiment.
+
+Every file is checked against `model_schema` before anything is built (`load_model`, the one
+loader), and before anything is written (`write_model_dir`), so what is saved always loads.
 """
 
 from __future__ import annotations
@@ -18,12 +21,23 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import torch
-from safetensors import SafetensorError
+from safetensors import SafetensorError, safe_open
 from safetensors.torch import load_file, save_file
 
 from ._version import __version__
 from .errors import CustomerSentimentError, os_error
 from .io import atomic_path, recover_directory, replace_directory, write_json, write_text
+from .model_schema import (
+    Header,
+    ModelConfig,
+    check_config,
+    check_finite,
+    check_tensors,
+    check_tokenizer,
+    header_of,
+)
+from .models import SentimentModel
+from .settings import TrainingArguments
 from .training import TrainedModel
 
 FORMAT_NAME = "customer-sentiment/model"
@@ -38,12 +52,25 @@ class ModelVersionWarning(UserWarning):
 
 @dataclass
 class ModelFiles:
-    """The parsed contents of a model directory."""
+    """The parsed and checked contents of a model directory."""
 
     config: dict
     tensors: dict[str, torch.Tensor]
     tokenizer: dict
     metrics: dict
+
+
+@dataclass
+class LoadedModel:
+    """A model directory, checked and built: what prediction, evaluation, serving and export start from."""
+
+    path: Path
+    config: dict                      # config.json as saved
+    labels: list[str]                 # the classes, in the order of the model's outputs
+    model: SentimentModel             # on the CPU, weights loaded, in evaluation mode
+    tokenizer: object
+    training: TrainingArguments       # as the model was trained (its precision is used for inference)
+    metrics: dict                     # metrics.json; {} when there is none
 
 
 def check_model_output(path: str | Path) -> Path:
@@ -62,8 +89,12 @@ def check_model_output(path: str | Path) -> Path:
 
 def write_model_dir(path: str | Path, config: dict, tensors: dict[str, torch.Tensor], tokenizer: dict,
                     metrics: dict, card: str) -> Path:
-    """Write a model directory atomically; an existing model directory at `path` is replaced."""
+    """Write a model directory atomically; an existing model directory at `path` is replaced. What loading
+    would refuse (non-finite weights, a config outside the schema) is refused here, before anything is written."""
     path = check_model_output(path)
+    config = {"format": FORMAT_NAME, "format_version": FORMAT_VERSION, "library_version": __version__,
+              "torch_version": torch.__version__.split("+")[0], **config}
+    _check_before_saving(path, config, tensors, tokenizer)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent))
@@ -71,8 +102,6 @@ def write_model_dir(path: str | Path, config: dict, tensors: dict[str, torch.Ten
         raise CustomerSentimentError(f"Cannot save a model at {path}: {error.strerror}",
                                      fix="Choose an --output in a folder you can write to.") from None
     try:
-        config = {"format": FORMAT_NAME, "format_version": FORMAT_VERSION, "library_version": __version__,
-                  "torch_version": torch.__version__.split("+")[0], **config}
         write_json(staging / CONFIG, config)
         with atomic_path(staging / WEIGHTS) as temporary:
             # One metadata key: safetensors stores the metadata map in no fixed order, and the same
@@ -91,9 +120,56 @@ def write_model_dir(path: str | Path, config: dict, tensors: dict[str, torch.Ten
     return path
 
 
+def _check_before_saving(path: Path, config: dict, tensors: dict[str, torch.Tensor], tokenizer: dict) -> None:
+    check_finite(tensors, f"Cannot save a model at {path}: training diverged", "Nothing was written. Train again "
+                 "with a lower --learning-rate (a tenth, say), or with --grad-clip 1.0.")
+    fix = "Nothing was written: a model directory holds only what training produced, so that it loads."
+    checked = check_config(config, path / CONFIG, fix)
+    check_tokenizer(tokenizer, checked, path / TOKENIZER, fix)
+    check_tensors(header_of(tensors), checked, path / WEIGHTS, path / CONFIG, fix)
+
+
 def read_model_dir(path: str | Path) -> ModelFiles:
-    """Read and check a model directory; every problem is a CustomerSentimentError with the fix."""
-    path = Path(path)
+    """Read and check a model directory (see `model_schema`); every problem is a CustomerSentimentError with the fix."""
+    return _read_checked(Path(path))[0]
+
+
+def load_model(path: str | Path) -> LoadedModel:
+    """Check a model directory, then build its tokenizer and model (on the CPU, weights loaded, evaluation
+    mode): the one loader of `SentimentPipeline.load`, and so of evaluate, predict, serve and export.
+
+    >>> import tempfile
+    >>> from customer_sentiment import SentimentPipeline
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     saved = SentimentPipeline(verbose=False).fit(["Love it", "Broke in a week"] * 4,
+    ...                                                  ["positive", "negative"] * 4).save(f"{folder}/model")
+    ...     loaded = load_model(saved)
+    >>> loaded.labels, type(loaded.model).__name__, loaded.tokenizer.tokenize("Love it!")
+    (['negative', 'positive'], 'BagOfEmbeddings', ['love', 'it', '!'])
+    """
+    files, config, tokenizer = _read_checked(Path(path))
+    model = config.architecture.from_saved(config.vocab_size, len(config.labels), config.model_settings)
+    model.load_state_dict(files.tensors, strict=True)        # names, shapes and dtypes were checked: it fits
+    model.eval()
+    return LoadedModel(Path(path), files.config, list(config.labels), model, tokenizer, config.training, files.metrics)
+
+
+def _read_checked(path: Path) -> tuple[ModelFiles, ModelConfig, object]:
+    """Every file read and checked, in order: config.json, tokenizer.json, the tensors' header, their values."""
+    config = check_config(_read_config(path), path / CONFIG)
+    tokenizer_data = _read_json(path / TOKENIZER, path)
+    tokenizer = check_tokenizer(tokenizer_data, config, path / TOKENIZER)
+    weights = path / WEIGHTS
+    check_tensors(_read_header(weights), config, weights, path / CONFIG)
+    tensors = _safetensors(weights, load_file)
+    check_finite(tensors, str(weights), "Its weights are not numbers: training diverged, or the file was damaged. "
+                                        "Train the model again, with a lower --learning-rate.")
+    files = ModelFiles(config.values, tensors, tokenizer_data, _read_json(path / METRICS, path, {}))
+    return files, config, tokenizer
+
+
+def _read_config(path: Path) -> dict:
+    """config.json of the model directory at `path`, of this format version (another library version warns)."""
     recover_directory(path)
     if not path.exists():
         raise CustomerSentimentError(f"No model at {path}: no such directory", fix=_TRAIN_AGAIN)
@@ -112,22 +188,29 @@ def read_model_dir(path: str | Path) -> ModelFiles:
     if config.get("library_version") != __version__:
         warnings.warn(f"{path} was saved by customer-sentiment {config.get('library_version')}; this is "
                       f"{__version__}. Predictions may differ; train again to be sure.", ModelVersionWarning,
-                      stacklevel=2)
-    weights = path / WEIGHTS
+                      stacklevel=4)
+    return config
+
+
+def _read_header(weights: Path) -> Header:
+    """The name, dtype and shape of each tensor, from the file's header: no tensor is read."""
+    def header(file: str) -> Header:
+        with safe_open(file, framework="pt") as handle:
+            return {name: (handle.get_slice(name).get_dtype(), handle.get_slice(name).get_shape())
+                    for name in handle.keys()}
+    return _safetensors(weights, header)
+
+
+def _safetensors(weights: Path, read):
+    """`read(file)` of a safetensors file; anything else (a pickle, say) is refused, never unpickled."""
     if not weights.is_file():
-        raise CustomerSentimentError(f"{path} has no {WEIGHTS}; the model is incomplete", fix=_TRAIN_AGAIN)
+        raise CustomerSentimentError(f"{weights.parent} has no {WEIGHTS}; the model is incomplete", fix=_TRAIN_AGAIN)
     try:
-        tensors = load_file(str(weights))
+        return read(str(weights))
     except (SafetensorError, OSError, ValueError) as error:
         raise CustomerSentimentError(
             f"{weights} is not a safetensors file{_pickle_hint(weights)} ({error}); it was not loaded",
             fix="Only files written by `customer-sentiment train` are loaded; train the model again.") from None
-    missing = [key for key in ("architecture", "labels", "model_settings") if key not in config]
-    if missing or not isinstance(config.get("labels"), list) or not isinstance(config.get("model_settings"), dict):
-        raise CustomerSentimentError(
-            f"{path / CONFIG} lacks {', '.join(missing) or 'valid labels or model_settings'}; the model is "
-            f"incomplete or was edited", fix=_TRAIN_AGAIN)
-    return ModelFiles(config, tensors, _read_json(path / TOKENIZER, path), _read_json(path / METRICS, path, {}))
 
 
 def _read_json(file: Path, model_dir: Path, default: dict | None = None) -> dict:

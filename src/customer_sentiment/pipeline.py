@@ -19,8 +19,7 @@ from .errors import CustomerSentimentError, NotFittedError
 from .evaluation import evaluate_predictions
 from .inference import Predictor, score_file
 from .io import CHUNK_ROWS, ReadOptions, Reviews
-from .model_dir import model_card, model_config, read_model_dir, write_model_dir
-from .models import get_architecture
+from .model_dir import load_model, model_card, model_config, write_model_dir
 from .settings import DEFAULT_MODEL, DataSettings, Settings, TrainingArguments, defaults_of, resolve
 from .training import TrainedModel, fit_model
 
@@ -144,23 +143,16 @@ class SentimentPipeline(ClassifierMixin, BaseEstimator):
 
     @classmethod
     def load(cls, path: str | Path, device: str = "auto", verbose: bool = False) -> SentimentPipeline:
-        """Load a model directory written by `save` (no pickle, so no code runs from it) onto `device`."""
-        files = read_model_dir(path)
-        config = files.config
-        architecture = get_architecture(config["architecture"])
-        tokenizer = architecture.tokenizer_class.from_dict(files.tokenizer, source=f"{path}/tokenizer.json")
-        model = architecture.from_saved(tokenizer.vocab_size, len(config["labels"]), config["model_settings"])
-        try:
-            model.load_state_dict(files.tensors, strict=True)
-        except RuntimeError as error:
-            raise CustomerSentimentError(f"The weights in {path} do not fit its config ({str(error).splitlines()[0]})",
-                                         fix="Train the model again.") from None
-        training = TrainingArguments(**config.get("training", {}))
-        pipeline = cls(config["architecture"], model.public_settings, tokenizer.settings, training, device, verbose)
-        pipeline.labels_, pipeline.tokenizer_, pipeline.history_ = list(config["labels"]), tokenizer, None
+        """Load a model directory written by `save` (no pickle, so no code runs from it) onto `device`;
+        every file is checked against the model directory's schema first (`model_schema`)."""
+        loaded = load_model(path)
+        model, tokenizer, training = loaded.model, loaded.tokenizer, loaded.training
+        pipeline = cls(loaded.config["architecture"], model.public_settings, tokenizer.settings, training, device,
+                       verbose)
+        pipeline.labels_, pipeline.tokenizer_, pipeline.history_ = loaded.labels, tokenizer, None
         pipeline.predictor_ = Predictor(model, tokenizer, device, training.precision or "fp32")
-        pipeline.metrics_ = {k: v for k, v in files.metrics.items() if k != "history"}
-        pipeline.config_ = config
+        pipeline.metrics_ = {k: v for k, v in loaded.metrics.items() if k != "history"}
+        pipeline.config_ = loaded.config
         return pipeline
 
     def _fitted(self) -> Predictor:

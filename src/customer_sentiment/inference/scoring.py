@@ -8,6 +8,7 @@ an empty label and no probabilities, and is counted.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -73,10 +74,11 @@ def score_file(predictor: Predictor, labels: list[str], data: str | Path, output
                                      fix="Pass another --output so the reviews are not overwritten.")
     summary = ScoringSummary(str(data), str(output), {label: 0 for label in labels})
     start = time.perf_counter()
-    with table_writer(output) as write, progress_bar(verbose) as bar:
+    with table_writer(output) as write, progress_bar(verbose) as bar, contextlib.ExitStack() as stack:
         task = bar.add_task("scoring", total=parquet_rows(data), status="")
         columns = None
-        for chunk in iter_table_chunks(data, chunk_rows, options):
+        chunks = stack.enter_context(contextlib.closing(iter_table_chunks(data, chunk_rows, options)))
+        for chunk in chunks:
             columns = columns or output_columns(chunk, data, text_column, id_column, keep_columns)
             write(score_chunk(predictor, labels, chunk, text_column, columns, summary, str(data), options))
             summary.rows += len(chunk)

@@ -28,7 +28,7 @@ from .formats import file_format, open_text
 from .options import ReadOptions, read_options
 
 CHUNK_ROWS = 50_000                   # rows read (and scored) at a time: bounds memory, keeps Arrow busy
-CHUNK_BYTES = 64 << 20                # ...and at most this much text at a time, however long the rows
+CHUNK_BYTES = 4 << 20                 # ...and at most this much text: memory stays flat however long the rows
 
 
 def read_table(path: str | Path, options: ReadOptions | str | None = None) -> pd.DataFrame:
@@ -129,13 +129,16 @@ def _csv_chunks(path: Path, fmt: str, chunk_rows: int | None, options: ReadOptio
                                 newlines_in_values=dialect.quoted)
     convert = pa_csv.ConvertOptions(column_types={name: pa.string() for name in names},
                                     strings_can_be_null=False, quoted_strings_can_be_null=False)
-    # A row must fit in one block: blocks hold the longest review allowed, and a little more.
-    block = max(1 << 22, options.max_review_bytes + (1 << 20))
+    # A row must fit in one block: blocks hold the longest review allowed, and a little more. One
+    # thread: parsing is not the bottleneck (scoring is), and no blocks are read ahead into memory.
+    read = pa_csv.ReadOptions(block_size=max(1 << 22, options.max_review_bytes + (1 << 20)), use_threads=False)
     with Utf8Stream(path, options.encoding, keep_cr=not dialect.cr_lines) as stream:
-        reader = pa_csv.open_csv(stream, read_options=pa_csv.ReadOptions(block_size=block), parse_options=parse,
-                                 convert_options=convert)
-        for table in _rechunk(reader, reader.schema, chunk_rows):
-            yield restore_text(table) if stream.stand_ins else table
+        reader = pa_csv.open_csv(stream, read_options=read, parse_options=parse, convert_options=convert)
+        try:
+            for table in _rechunk(reader, reader.schema, chunk_rows):
+                yield restore_text(table) if stream.stand_ins else table
+        finally:               # a reader left open on a Python stream aborts the interpreter at exit
+            reader.close()
 
 
 def _jsonl_chunks(path: Path, fmt: str, chunk_rows: int | None, options: ReadOptions) -> Iterator[pd.DataFrame]:

@@ -6,6 +6,7 @@ An architecture is a `SentimentModel` subclass, registered under a versioned nam
 - `max_length`: tokens per window, `special_tokens` of them added by `collate`; None for bags,
   which take a review of any length whole;
 - `settings_help`: one line per constructor setting, for the documented config file;
+- `layer_settings`: the settings that count layers (checked against a saved model's tensors);
 - `__init__(vocab_size, num_classes, **settings)`, which calls `super().__init__(num_classes, settings)`;
 - `collate(docs)`: token-id arrays of a batch of reviews -> the keyword arguments of `forward`;
 - `forward(**batch)` -> logits of shape (batch, num_classes).
@@ -34,13 +35,16 @@ class SentimentModel(nn.Module):
     max_length: int | None = None
     special_tokens: int = 0
     settings_help: dict[str, str] = {}
+    # Settings that count layers (a list: its length), each with tensors of its own; a saved model
+    # holds at least that many tensors, so a larger count is refused before the model is built.
+    layer_settings: tuple[str, ...] = ()
 
     def __init__(self, num_classes: int, settings: dict):
         super().__init__()
         defaults = {name: p.default for name, p in inspect.signature(type(self).__init__).parameters.items()}
         for key, value in settings.items():          # sizes and dropouts, before PyTorch sees them
             default = defaults.get(key)
-            if "dropout" in key and not (isinstance(value, (int, float)) and 0 <= value < 1):
+            if "dropout" in key and not (type(value) in (int, float) and 0 <= value < 1):
                 self.refuse(key, value, "a number in [0, 1)")
             if type(default) is int and not (type(value) is int and value >= 1):       # a size
                 self.refuse(key, value, "an integer >= 1")

@@ -21,12 +21,13 @@ class TextCNN(SentimentModel):
     tokenizer_class = SubwordTokenizer
     training_defaults = {"learning_rate": 0.002, "epochs": 6, "batch_size": 64}
     max_length = 512
+    layer_settings = ("widths",)
     settings_help = {"embedding_dim": "size of each token embedding", "filters": "filters per width",
                      "widths": "filter widths, in tokens", "dropout": "dropout before the output layer"}
 
     def __init__(self, vocab_size: int, num_classes: int, embedding_dim: int = 128, filters: int = 128,
                  widths: list = (3, 4, 5), dropout: float = 0.5):
-        if not widths or not all(isinstance(w, int) and w >= 1 for w in widths):
+        if not isinstance(widths, (list, tuple)) or not widths or not all(type(w) is int and w >= 1 for w in widths):
             self.refuse("widths", widths, "a non-empty list of positive integers")
         widths = list(widths)
         super().__init__(num_classes, {"embedding_dim": embedding_dim, "filters": filters, "widths": widths,

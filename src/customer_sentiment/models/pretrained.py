@@ -37,6 +37,21 @@ def _bert(encoder_config: dict | None, load_weights: bool):
     return BertModel(BertConfig(**encoder_config), add_pooling_layer=False)
 
 
+ENCODER_SIZES = ("vocab_size", "hidden_size", "num_hidden_layers", "num_attention_heads", "intermediate_size",
+                 "max_position_embeddings", "type_vocab_size")
+
+
+def _check_encoder_config(cls: type, config: object) -> None:
+    """The saved encoder's configuration: a table whose sizes are integers >= 1, heads dividing the width."""
+    if not isinstance(config, dict):
+        cls.refuse("_encoder_config", type(config).__name__, "the encoder's configuration (a JSON object)")
+    for key in ENCODER_SIZES:
+        if not (type(config.get(key)) is int and config[key] >= 1):
+            cls.refuse(f"_encoder_config.{key}", config.get(key), "an integer >= 1")
+    if config["hidden_size"] % config["num_attention_heads"]:
+        cls.refuse("_encoder_config.hidden_size", config["hidden_size"], "a multiple of num_attention_heads")
+
+
 @register
 class PretrainedMiniLM(SentimentModel):
     """BertModel (all-MiniLM-L6-v2) -> mean of token states (as sentence-transformers pools) -> dropout -> Linear."""
@@ -48,6 +63,7 @@ class PretrainedMiniLM(SentimentModel):
                          "weight_decay": 0.01}
     max_length = 256
     special_tokens = 2
+    layer_settings = ("_encoder_config.num_hidden_layers",)
     settings_help = {"freeze_encoder": "train only the output layer, keeping the pretrained encoder as it is",
                      "dropout": "dropout before the output layer"}
 
@@ -64,6 +80,7 @@ class PretrainedMiniLM(SentimentModel):
     def from_saved(cls, vocab_size: int, num_classes: int, settings: dict) -> PretrainedMiniLM:
         """The architecture from its saved encoder config, without reading the pretrained weights."""
         public = {k: v for k, v in settings.items() if not k.startswith("_")}
+        _check_encoder_config(cls, settings.get("_encoder_config"))
         return cls(vocab_size, num_classes, **public, _load_weights=False, _encoder_config=settings["_encoder_config"])
 
     def collate(self, docs: list[np.ndarray]) -> dict[str, torch.Tensor]:

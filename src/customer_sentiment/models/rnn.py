@@ -22,6 +22,7 @@ class BiGRUAttention(SentimentModel):
     tokenizer_class = SubwordTokenizer
     training_defaults = {"learning_rate": 0.002, "epochs": 5, "batch_size": 64}
     max_length = 400
+    layer_settings = ("layers",)
     settings_help = {"embedding_dim": "size of each token embedding", "hidden_size": "GRU units per direction",
                      "layers": "stacked GRU layers", "dropout": "dropout on embeddings and before the output layer"}
 

@@ -21,6 +21,7 @@ class TransformerClassifier(SentimentModel):
     tokenizer_class = SubwordTokenizer
     training_defaults = {"learning_rate": 0.0005, "epochs": 6, "batch_size": 64, "warmup_fraction": 0.05}
     max_length = 256
+    layer_settings = ("layers",)
     settings_help = {"dim": "width of the token states", "heads": "attention heads per layer",
                      "layers": "encoder layers", "feedforward": "width of each layer's feed-forward block",
                      "dropout": "dropout inside the encoder and before the output layer"}

@@ -69,7 +69,12 @@ class _HuggingFaceTokenizer:
     def from_dict(cls, data: dict, source: str = "tokenizer"):
         check_saved(cls, data, source, {"settings": dict, "tokenizer": dict})
         tokenizer = cls(**data["settings"])
-        tokenizer.tokenizer = Tokenizer.from_str(json.dumps(data["tokenizer"]))
+        try:
+            tokenizer.tokenizer = Tokenizer.from_str(json.dumps(data["tokenizer"]))
+        except Exception as error:          # the Rust parser raises a bare Exception naming the bad field
+            reason = (str(error).splitlines() or ["no reason given"])[0][:200]
+            raise CustomerSentimentError(f"{source}: its 'tokenizer' is not a Hugging Face tokenizer ({reason})",
+                                         fix="Train the model again.") from None
         return tokenizer
 
     def _check_fitted(self) -> None:
@@ -96,8 +101,9 @@ class SubwordTokenizer(_HuggingFaceTokenizer):
 
     def __init__(self, vocab_size: int = 16_000, min_count: int = 2):
         super().__init__()
-        if vocab_size < len(SPECIAL_TOKENS) + 1 or min_count < 1:
-            raise CustomerSentimentError(f"Tokenizer settings vocab_size={vocab_size}, min_count={min_count}",
+        sizes = type(vocab_size) is int and type(min_count) is int           # bool is no size
+        if not sizes or vocab_size < len(SPECIAL_TOKENS) + 1 or min_count < 1:
+            raise CustomerSentimentError(f"Tokenizer settings vocab_size={vocab_size!r}, min_count={min_count!r}",
                                          expected=f"vocab_size > {len(SPECIAL_TOKENS)} and min_count >= 1",
                                          fix="Pass --set tokenizer.vocab_size=VALUE or tokenizer.min_count=VALUE.")
         self.settings = {"vocab_size": vocab_size, "min_count": min_count}

@@ -19,7 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..errors import CustomerSentimentError, NotFittedError
-from .saved import check_saved
+from .saved import check_saved, check_tokens, refuse_entry
 
 UNKNOWN = "[UNK]"
 _MAX_WORD_IDS = 2_097_151              # V**3 < 2**63 for trigram keys
@@ -46,12 +46,12 @@ class WordNgramTokenizer:
 
     def __init__(self, max_words: int = 100_000, max_ngrams: int = 1_000_000, ngram_max: int = 3,
                  min_count: int = 2):
-        for name, value, ok, expected in [("ngram_max", ngram_max, 1 <= ngram_max <= 3, "1, 2 or 3"),
-                                          ("max_words", max_words, 1 <= max_words < _MAX_WORD_IDS,
-                                           f"an integer in 1..{_MAX_WORD_IDS - 1}"),
-                                          ("max_ngrams", max_ngrams, max_ngrams >= 0, "an integer >= 0"),
-                                          ("min_count", min_count, min_count >= 1, "an integer >= 1")]:
-            if not ok:
+        for name, value, (low, high), expected in [("ngram_max", ngram_max, (1, 3), "1, 2 or 3"),
+                                                   ("max_words", max_words, (1, _MAX_WORD_IDS - 1),
+                                                    f"an integer in 1..{_MAX_WORD_IDS - 1}"),
+                                                   ("max_ngrams", max_ngrams, (0, None), "an integer >= 0"),
+                                                   ("min_count", min_count, (1, None), "an integer >= 1")]:
+            if type(value) is not int or not low <= value <= (high or value):     # bool is no size
                 raise CustomerSentimentError(f"Setting tokenizer.{name} is {value!r}", expected=expected,
                                              fix=f"Pass --set tokenizer.{name}=VALUE with such a value.")
         self.max_words, self.max_ngrams, self.ngram_max, self.min_count = max_words, max_ngrams, ngram_max, min_count
@@ -178,11 +178,14 @@ class WordNgramTokenizer:
     def from_dict(cls, data: dict, source: str = "tokenizer") -> WordNgramTokenizer:
         check_saved(cls, data, source, {"settings": dict, "words": list, "ngrams": list})
         tokenizer = cls(**data["settings"])
+        check_tokens(source, "words", data["words"], tokenizer.max_words)
+        check_tokens(source, "ngrams", data["ngrams"], tokenizer.max_ngrams, spaced=True)
         tokenizer.words = pa.array(data["words"], type=pa.large_string())
         ngrams = pc.split_pattern(pa.array(data["ngrams"], type=pa.large_string()), pattern=" ")
         ids = tokenizer._word_ids(pc.list_flatten(ngrams))
         keys = np.zeros(len(ngrams), dtype=np.int64)
         lengths = pc.list_value_length(ngrams).to_numpy()
+        _check_ngram_words(source, ids, lengths, tokenizer.ngram_max, data["ngrams"])
         starts = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64)
         for j in range(int(lengths.max(initial=0))):
             has = lengths > j
@@ -196,6 +199,16 @@ class WordNgramTokenizer:
 
 
 # ---------------------------------------------------------------------- vectorized helpers
+
+def _check_ngram_words(source: str, ids: np.ndarray, lengths: np.ndarray, ngram_max: int, ngrams: list) -> None:
+    """Each saved n-gram is 2..ngram_max words of the saved vocabulary."""
+    unknown = np.repeat(np.arange(len(lengths)), lengths)[ids == 0]
+    wrong = np.flatnonzero((lengths < 2) | (lengths > ngram_max))
+    first = [*unknown[:1], *wrong[:1]]
+    if first:
+        index = int(min(first))
+        refuse_entry(source, "ngrams", index, ngrams[index], f"2 to {ngram_max} words, each one of the saved words")
+
 
 def _as_array(texts: Sequence[str] | pa.Array) -> pa.Array:
     if isinstance(texts, pa.ChunkedArray):
