@@ -26,7 +26,7 @@ from safetensors.torch import load_file, save_file
 
 from ._version import __version__
 from .errors import CustomerSentimentError, os_error
-from .io import atomic_path, recover_directory, replace_directory, write_json, write_text
+from .io import atomic_path, recover_directory, remove_stale, replace_directory, staging_prefix, write_json, write_text
 from .model_schema import (
     Header,
     ModelConfig,
@@ -97,7 +97,8 @@ def write_model_dir(path: str | Path, config: dict, tensors: dict[str, torch.Ten
     _check_before_saving(path, config, tensors, tokenizer)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent))
+        remove_stale(path)
+        staging = Path(tempfile.mkdtemp(prefix=staging_prefix(path), suffix=".partial", dir=path.parent))
     except OSError as error:
         raise CustomerSentimentError(f"Cannot save a model at {path}: {error.strerror}",
                                      fix="Choose an --output in a folder you can write to.") from None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 
 import pandas as pd
@@ -84,3 +85,23 @@ def test_a_full_disk_names_the_output_and_the_cause(tmp_path):
     assert caught.value.filename == str(tmp_path / "scored.csv") and list(tmp_path.iterdir()) == []
     assert str(os_error(caught.value)) == (f"Cannot use {tmp_path / 'scored.csv'}: the disk is full. Free some space, "
                                            f"or write to another disk.")
+
+
+def test_temporary_files_a_killed_process_left_are_removed_by_the_next_write(tmp_path):
+    import subprocess
+    import sys
+
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    dead = int(gone.stdout)
+    stale_file = tmp_path / f".out.csv.{dead}.abc123.partial"
+    stale_file.write_text("half a file")
+    stale_dir = tmp_path / f".out.csv.{dead}.def456.partial"
+    stale_dir.mkdir()
+    (stale_dir / "x").write_text("x")
+    running = tmp_path / f".out.csv.{os.getpid()}.ghi789.partial"      # a live process: left alone
+    running.write_text("being written")
+    other = tmp_path / f".other.csv.{dead}.jkl.partial"                  # another output: left alone
+    other.write_text("x")
+    with table_writer(tmp_path / "out.csv") as write:
+        write(pd.DataFrame({"a": [1]}))
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["out.csv", running.name, other.name])

