@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from rich.console import Console
 from rich.progress import (
     BarColumn,
@@ -14,6 +16,17 @@ from rich.progress import (
 )
 
 console = Console(stderr=True, highlight=False, soft_wrap=True)
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def printable(text: str) -> str:
+    """`text` with control characters written out as escapes (a terminal would obey them: a file name
+    or review holding ESC could recolour or rewrite the screen, a line break would split an error line).
+
+    >>> printable("two\\nlines \\x1b[31mred")
+    'two\\\\nlines \\\\x1b[31mred'
+    """
+    return _CONTROL.sub(lambda match: repr(match.group())[1:-1], text)
 
 
 def progress_bar(enabled: bool = True) -> Progress:

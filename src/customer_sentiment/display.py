@@ -9,6 +9,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from .console import printable
+
 stdout = Console(highlight=False)
 if not stdout.is_terminal:          # logs and pipes: wide enough for the tables, no wrapping
     stdout = Console(highlight=False, width=120)
@@ -17,17 +19,17 @@ _SPARKS = "▁▂▃▄▅▆▇█"
 
 def print_metrics(metrics: dict, title: str = "Evaluation", console: Console = stdout) -> None:
     """Accuracy and macro-F1, per-class precision/recall/F1, and the confusion matrix."""
-    console.print(f"[bold]{escape(title)}[/]: {metrics['reviews']:,} reviews, accuracy {metrics['accuracy']:.4f}, "
+    console.print(f"[bold]{_shown(title)}[/]: {metrics['reviews']:,} reviews, accuracy {metrics['accuracy']:.4f}, "
                   f"macro-F1 {metrics['macro_f1']:.4f}")
     table = Table("label", "precision", "recall", "F1", "support")
     for label, row in metrics["per_class"].items():
-        table.add_row(escape(label), f"{row['precision']:.4f}", f"{row['recall']:.4f}", f"{row['f1']:.4f}",
+        table.add_row(_shown(label), f"{row['precision']:.4f}", f"{row['recall']:.4f}", f"{row['f1']:.4f}",
                       f"{row['support']:,}")
     console.print(table)
     matrix = metrics["confusion_matrix"]
     confusion = Table("true \\ predicted", *matrix["labels"], title="Confusion matrix")
     for label, counts in zip(matrix["labels"], matrix["matrix"], strict=True):
-        confusion.add_row(escape(label), *(f"{c:,}" for c in counts))
+        confusion.add_row(_shown(label), *(f"{c:,}" for c in counts))
     console.print(confusion)
 
 
@@ -43,25 +45,25 @@ def print_summary(summary: dict, console: Console = stdout) -> None:
     """The business summary: shares overall, by group and by period, the most negative groups."""
     labels, negative = summary["labels"], summary["negative_label"]
     overall = ", ".join(f"{label} {share:.0%}" for label, share in summary["overall"].items())
-    console.print(f"[bold]Sentiment summary[/]: {summary['reviews']:,} reviews: {escape(overall)}")
+    console.print(f"[bold]Sentiment summary[/]: {summary['reviews']:,} reviews: {_shown(overall)}")
     for reason, count in summary["skipped"].items():
-        console.print(f"  skipped {count:,}: {escape(reason)}")
+        console.print(f"  skipped {count:,}: {_shown(reason)}")
     console.print(_share_table(f"By {summary['by']} (most {negative} first)", summary["by"], summary["groups"], labels))
     if "periods" in summary:
         console.print(_share_table(f"By {summary['period']}", summary["period"], summary["periods"], labels))
     console.print(_most_negative_table(summary))
     for entry in summary["most_negative"]:
         if entry["examples"]:
-            console.print(f"[bold]{escape(entry['name'])}[/]: {escape(negative)} reviews, for example")
+            console.print(f"[bold]{_shown(entry['name'])}[/]: {_shown(negative)} reviews, for example")
             for example in entry["examples"]:
                 when = f"{example['date']}  " if "date" in example else ""
-                console.print(f"  {when}\"{escape(_shorten(example['text'], 160))}\"")
+                console.print(f"  {when}\"{_shown(_shorten(example['text'], 160))}\"")
 
 
 def _share_table(title: str, key: str, rows: list[dict], labels: list[str]) -> Table:
     table = Table(key, "reviews", *labels, title=title, title_justify="left")
     for row in rows:
-        table.add_row(escape(row["name"]), f"{row['reviews']:,}", *(f"{row['shares'][label]:.0%}" for label in labels))
+        table.add_row(_shown(row["name"]), f"{row['reviews']:,}", *(f"{row['shares'][label]:.0%}" for label in labels))
     return table
 
 
@@ -78,7 +80,7 @@ def _most_negative_table(summary: dict) -> Table:
             table.caption = (f"before: {change['previous_periods']}, recent: {change['recent_periods']}; "
                              f"▲ ▼ a change of more than 5 points")
     for entry in summary["most_negative"]:
-        cells = [escape(entry["name"]), f"{entry['negative_reviews']:,} of {entry['reviews']:,}",
+        cells = [_shown(entry["name"]), f"{entry['negative_reviews']:,} of {entry['reviews']:,}",
                  f"{entry['negative_share']:.0%}"]
         if dated:
             cells.append(sparkline([p["negative_share"] for p in entry.get("trend", [])]))
@@ -97,6 +99,11 @@ def _change_text(change: dict | None) -> str:
 def sparkline(values: list[float]) -> str:
     """Shares in [0, 1] as block characters: '▁▃█' rises from low to high."""
     return "".join(_SPARKS[min(len(_SPARKS) - 1, int(v * len(_SPARKS)))] for v in values)
+
+
+def _shown(text: str) -> str:
+    """User text as rich shows it literally: markup escaped, control characters written out."""
+    return escape(printable(text))
 
 
 def _shorten(text: str, width: int) -> str:

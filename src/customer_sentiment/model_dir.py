@@ -175,7 +175,8 @@ def _read_config(path: Path) -> dict:
     if not path.exists():
         raise CustomerSentimentError(f"No model at {path}: no such directory", fix=_TRAIN_AGAIN)
     if not path.is_dir():
-        raise CustomerSentimentError(f"{path} is a file, not a model directory{_pickle_hint(path)}",
+        kind = "a file" if path.is_file() else "not a regular file"     # a FIFO, say: never opened
+        raise CustomerSentimentError(f"{path} is {kind}, not a model directory{_pickle_hint(path)}",
                                      expected=f"a directory with {CONFIG} and {WEIGHTS}", fix=_TRAIN_AGAIN)
     config = _read_json(path / CONFIG, path)
     if config.get("format") != FORMAT_NAME:
@@ -223,8 +224,9 @@ def _read_json(file: Path, model_dir: Path, default: dict | None = None) -> dict
                                      fix=_TRAIN_AGAIN)
     try:
         value = json.loads(file.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise CustomerSentimentError(f"{file} is not valid JSON{_pickle_hint(file)} ({error})",
+    except (UnicodeDecodeError, ValueError, RecursionError) as error:   # RecursionError: nesting thousands deep
+        reason = "nested too deeply" if isinstance(error, RecursionError) else str(error)
+        raise CustomerSentimentError(f"{file} is not valid JSON{_pickle_hint(file)} ({reason})",
                                      fix=_TRAIN_AGAIN) from None
     if not isinstance(value, dict):
         raise CustomerSentimentError(f"{file} is not a JSON object", expected="a JSON object",
@@ -234,6 +236,8 @@ def _read_json(file: Path, model_dir: Path, default: dict | None = None) -> dict
 
 def _pickle_hint(file: Path) -> str:
     """' (it looks like a pickle...)' when the file starts like a pickle or a torch.save zip."""
+    if not file.is_file():
+        return ""
     try:
         with open(file, "rb") as handle:
             head = handle.read(2)

@@ -155,7 +155,7 @@ def test_an_excel_workbook_reads_like_its_csv(tmp_path):
                           "stars": [5, 1.0, 3], "date": pd.to_datetime(["2025-01-02", "2025-02-03", "2025-03-04"])})
     frame.to_excel(path, index=False)
     read = read_table(path)
-    assert read.to_dict("list") == {"id": ["7", "8", "9"], "review": ["Great, cheap", "line\nbreak", None],
+    assert read.to_dict("list") == {"id": ["7", "8", "9"], "review": ["Great, cheap", "line\nbreak", ""],
                                     "stars": ["5", "1", "3"], "date": ["2025-01-02", "2025-02-03", "2025-03-04"]}
     reviews = read_reviews(path, "review", rating_column="stars")
     assert reviews.labels == ["positive", "negative"] and reviews.skipped == {"empty review text": 1}

@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 from rich.text import Text
 
-from ..console import console
+from ..console import console, printable
 from ..errors import CustomerSentimentError, os_error
 from ..settings import DataSettings, TrainingArguments, defaults_of
 
@@ -38,10 +38,10 @@ def user_errors(command):
         try:
             return command(*args, **kwargs)
         except CustomerSentimentError as error:
-            console.print(Text("error: ", style="bold red") + Text(str(error)))
+            console.print(Text("error: ", style="bold red") + Text(printable(str(error))))
             raise typer.Exit(1) from None
         except OSError as error:            # a file system problem the checks did not foresee
-            console.print(Text("error: ", style="bold red") + Text(str(os_error(error))))
+            console.print(Text("error: ", style="bold red") + Text(printable(str(os_error(error)))))
             raise typer.Exit(1) from None
         except KeyboardInterrupt:
             console.print(Text("interrupted; no output was written", style="bold red"))
@@ -56,13 +56,13 @@ def user_errors(command):
 
 
 def _show_warning(message, category, filename, lineno, file=None, line=None):
-    console.print(Text("warning: ", style="bold yellow") + Text(str(message)))
+    console.print(Text("warning: ", style="bold yellow") + Text(printable(str(message))))
 
 
 ENCODING = defaults_of(DataSettings)["encoding"]
 MAX_REVIEW_MB = defaults_of(DataSettings)["max_review_mb"]
 DEVICE = defaults_of(TrainingArguments)["device"]
-Data = Annotated[Path, typer.Argument(help="Reviews: .csv, .tsv, .jsonl or .parquet (optionally .gz).")]
+Data = Annotated[Path, typer.Argument(help="Reviews: .csv, .tsv, .jsonl (optionally compressed), .parquet or .xlsx.")]
 ModelDir = Annotated[Path, typer.Argument(help="A model directory written by `customer-sentiment train`.")]
 TextColumn = Annotated[str | None, typer.Option(help="Column with the review text.",
                                                    show_default="the model's training column")]

@@ -20,7 +20,7 @@ BINARY = str(RatingMap.default(binary=True))
 
 
 def train(
-    data: Annotated[Path | None, typer.Argument(help="Reviews: .csv, .tsv, .jsonl or .parquet (optionally .gz).",
+    data: Annotated[Path | None, typer.Argument(help="Reviews: .csv, .tsv, .jsonl (optionally compressed), .parquet or .xlsx.",
                                                 show_default="data.file of --config")] = None,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Model directory to write (replaced if it "
                                                                        "holds a model).")] = None,

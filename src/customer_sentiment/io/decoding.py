@@ -5,8 +5,8 @@ Spreadsheets save "Unicode text" as UTF-16 with a byte-order mark, and Excel sta
 CSV with one: both are recognised. Text pasted from web forms holds lone carriage returns (`\\r`
 not followed by `\\n`), which pandas writes unquoted and Arrow takes for the end of a row. In a
 file whose lines end in `\\n`, a lone `\\r` is therefore text: `Utf8Stream` hands it to Arrow as
-a Unicode noncharacter (reserved for exactly this kind of internal use) and `restore_text` puts
-the `\\r` back after parsing. A file whose lines end in `\\r` alone (old Mac exports) is read as
+a code of two Unicode noncharacters (reserved for exactly this kind of internal use) and
+`restore_text` puts the `\\r` back after parsing. A file whose lines end in `\\r` alone (old Mac exports) is read as
 written.
 """
 
@@ -22,8 +22,10 @@ import pyarrow.compute as pc
 
 from .formats import open_binary
 
-CR_STAND_IN = "\ufdd0"                     # a noncharacter: never in text people write
-_CR_STAND_IN = CR_STAND_IN.encode("utf-8")
+# Two-character codes made of noncharacters: ESCAPE + CR stands for a lone \r, ESCAPE + ESCAPED for
+# an ESCAPE the text really holds, so every text comes back exactly as written.
+ESCAPE, CR, ESCAPED = "\ufdd0", "\ufdd1", "\ufdd2"
+_ESCAPE = ESCAPE.encode("utf-8")
 _LONE_CR = re.compile(rb"\r(?!\n)")
 _BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
          (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
@@ -55,7 +57,9 @@ def lines_end_in_cr(path: Path, encoding: str) -> bool:
 
 class Utf8Stream(io.RawIOBase):
     """A file read as UTF-8 bytes: decoded from `encoding` (byte-order mark removed); with `keep_cr`,
-    each lone `\\r` becomes `CR_STAND_IN` (see the module docstring). `stand_ins` counts them."""
+    each lone `\\r` becomes a two-character code (see above) that `restore_text` undoes, and
+    `stand_ins` counts the blocks that hold codes. `quotes` counts the `"` read: a quote left open
+    at the end of a file makes it odd."""
 
     def __init__(self, path: Path, encoding: str, keep_cr: bool = True, errors: str = "strict"):
         super().__init__()
@@ -66,9 +70,9 @@ class Utf8Stream(io.RawIOBase):
             codec = "utf-8"
         self._decoder = None if codec == "utf-8" else codecs.getincrementaldecoder(codec)(errors=errors)
         self._keep_cr = keep_cr
-        self._pending = b""                # a `\r` at the end of a block waits for the next byte
+        self._pending = b""                # a `\r` or part of a character at the end of a block waits
         self._buffer = b""
-        self.stand_ins = 0
+        self.stand_ins = self.quotes = 0
 
     def readable(self) -> bool:
         return True
@@ -93,11 +97,14 @@ class Utf8Stream(io.RawIOBase):
         if last:
             self._file.close()
             self._file = None
-        elif block.endswith(b"\r"):
-            block, self._pending = block[:-1], b"\r"
-        if self._keep_cr and b"\r" in block:
-            block, count = _LONE_CR.subn(_CR_STAND_IN, block)
-            self.stand_ins += count
+        else:
+            cut = _complete_end(block)
+            block, self._pending = block[:cut], block[cut:]
+        if self._keep_cr and (b"\r" in block or _ESCAPE in block):
+            block = block.replace(_ESCAPE, (ESCAPE + ESCAPED).encode("utf-8"))
+            block = _LONE_CR.sub((ESCAPE + CR).encode("utf-8"), block)
+            self.stand_ins += 1
+        self.quotes += block.count(b'"')
         return block
 
     def close(self) -> None:
@@ -107,8 +114,24 @@ class Utf8Stream(io.RawIOBase):
         super().close()
 
 
+def _complete_end(block: bytes) -> int:
+    """Where `block` ends on a whole UTF-8 character that is not a `\\r` (the rest waits for more)."""
+    end = len(block) - block.endswith(b"\r")
+    for back in range(1, min(4, end) + 1):                 # find the start of the last character
+        byte = block[end - back]
+        if byte < 0x80:
+            return end
+        if byte >= 0xC0:
+            size = 2 if byte < 0xE0 else 3 if byte < 0xF0 else 4
+            return end if back >= size else end - back
+    return end
+
+
 def restore_text(table: pa.Table) -> pa.Table:
-    """Put back the `\\r` that `Utf8Stream` stood in for, in every text column."""
-    columns = [pc.replace_substring(column, CR_STAND_IN, "\r") if pa.types.is_string(column.type) else column
-               for column in table.columns]
+    """Undo `Utf8Stream`'s codes in every text column: each lone `\\r` and escape back as written."""
+    def restore(column):
+        column = pc.replace_substring(column, ESCAPE + CR, "\r")
+        return pc.replace_substring(column, ESCAPE + ESCAPED, ESCAPE)
+
+    columns = [restore(column) if pa.types.is_string(column.type) else column for column in table.columns]
     return pa.Table.from_arrays(columns, schema=table.schema)

@@ -7,6 +7,7 @@ with Python's `csv` and `json` only after such a failure (or to name a row), nev
 
 from __future__ import annotations
 
+import collections
 import csv
 import io
 import json
@@ -70,7 +71,7 @@ def row_location(path: str | Path, row: int, options: ReadOptions | str | None =
 
 
 def arrow_error(path: Path, fmt: str, options: ReadOptions, error: Exception) -> CustomerSentimentError:
-    message = str(error)
+    message = " ".join(str(error).split())                   # Arrow's messages span lines
     if fmt in ("parquet", "excel"):
         kind = "Parquet file" if fmt == "parquet" else "Excel workbook"
         return CustomerSentimentError(f"{path} is not a readable {kind} ({message})",
@@ -128,15 +129,29 @@ def malformed_error(path: Path, fmt: str, options: ReadOptions, error: Exception
     for line, fields in found:
         spans = sum(field.count("\n") for field in fields)
         if len(fields) < len(header) and spans > 1:
-            return CustomerSentimentError(f"{path}, line {line}: a quoted field opened here runs on past {spans:,} "
-                                          f"line breaks, to the end of the file",
-                                          fix='Close the quote, or double each quote inside a quoted field ("").')
+            return _open_quote_error(path, line, spans)
         if len(fields) != len(header):
             return CustomerSentimentError(f"{path}, line {line}", expected=f"{len(header)} fields separated by "
                                           f"{_NAMES.get(dialect.delimiter, repr(dialect.delimiter))}",
                                           found=str(len(fields)), fix=_field_count_fix(fmt, dialect, options))
     return CustomerSentimentError(f"{path} is not well-formed {fmt.upper()} ({error})",
                                   fix="Fix the row or export again.")
+
+
+def unclosed_quote_error(path: Path, fmt: str, options: ReadOptions, dialect: Dialect) -> CustomerSentimentError | None:
+    """The error for a quote opened in the last record and never closed (its last field then ends in a
+    line break, which only a quoted field can hold at the end of a file); None if there is none."""
+    last = collections.deque(records(path, fmt, options, dialect=dialect), maxlen=1)
+    last = last[0] if last else None
+    if last is None or not last[1] or not last[1][-1].endswith(("\n", "\r")):
+        return None
+    return _open_quote_error(path, last[0], sum(field.count("\n") for field in last[1]))
+
+
+def _open_quote_error(path: Path, line: int, line_breaks: int) -> CustomerSentimentError:
+    return CustomerSentimentError(f"{path}, line {line}: a quoted field opened here runs on past {line_breaks:,} line "
+                                  f"break{'s' * (line_breaks != 1)}, to the end of the file",
+                                  fix='Close the quote, or double each quote inside a quoted field ("").')
 
 
 def _field_count_fix(fmt: str, dialect: Dialect, options: ReadOptions) -> str:
@@ -149,13 +164,16 @@ def _field_count_fix(fmt: str, dialect: Dialect, options: ReadOptions) -> str:
 
 
 def jsonl_error(path: Path, options: ReadOptions) -> CustomerSentimentError:
-    fix = "Write one JSON object per line."
+    fix = "Write one JSON object per line (pandas: to_json(orient='records', lines=True))."
     for number, line in records(path, "jsonl", options):
         try:
             value = json.loads(line)
         except json.JSONDecodeError as bad:
             return CustomerSentimentError(f"{path}, line {number}, column {bad.colno}",
                                           expected="a JSON object", found=f"invalid JSON ({bad.msg.lower()})", fix=fix)
+        except RecursionError:
+            return CustomerSentimentError(f"{path}, line {number}", expected="a JSON object",
+                                          found="values nested thousands deep", fix=fix)
         if not isinstance(value, dict):
             return CustomerSentimentError(f"{path}, line {number}", expected="a JSON object",
                                           found=type(value).__name__, fix=fix)

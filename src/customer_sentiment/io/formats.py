@@ -33,8 +33,9 @@ def file_format(path: str | Path) -> str:
             f"Cannot read {path}: unknown extension '{suffix or '(none)'}'",
             expected=f"one of {', '.join(sorted(set(FORMATS)))}",
             fix="Export the reviews in one of those formats or rename the file.")
-    if FORMATS[suffix] == "excel" and name != Path(path).name.lower():
-        raise CustomerSentimentError(f"Cannot read {path}: an Excel workbook is compressed already",
+    if FORMATS[suffix] in ("excel", "parquet") and name != Path(path).name.lower():
+        kind = "an Excel workbook" if FORMATS[suffix] == "excel" else "a Parquet file"
+        raise CustomerSentimentError(f"Cannot read {path}: {kind} is compressed already, inside",
                                      fix="Decompress it first.")
     return FORMATS[suffix]
 

@@ -9,6 +9,7 @@ Every problem with a file becomes a `CustomerSentimentError` naming the file, th
 from __future__ import annotations
 
 import io
+import json
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,7 +22,15 @@ import pyarrow.parquet as pq
 
 from ..errors import CustomerSentimentError
 from .decoding import Utf8Stream, file_encoding, restore_text
-from .diagnosis import arrow_error, encoding_error, jsonl_error, records, row_location, too_long_error
+from .diagnosis import (
+    arrow_error,
+    encoding_error,
+    jsonl_error,
+    records,
+    row_location,
+    too_long_error,
+    unclosed_quote_error,
+)
 from .dialect import detect_dialect
 from .excel import excel_rows, excel_text
 from .formats import file_format, open_text
@@ -37,7 +46,8 @@ def read_table(path: str | Path, options: ReadOptions | str | None = None) -> pd
     `options` are `ReadOptions` (or an encoding name). The index is the 0-based data row;
     `diagnosis.row_location` turns it into a line number.
     """
-    return next(iter_table_chunks(path, chunk_rows=None, options=options))
+    (table,) = iter_table_chunks(path, chunk_rows=None, options=options)     # to the end: checks run there
+    return table
 
 
 def iter_table_chunks(path: str | Path, chunk_rows: int | None = CHUNK_ROWS,
@@ -139,6 +149,10 @@ def _csv_chunks(path: Path, fmt: str, chunk_rows: int | None, options: ReadOptio
                 yield restore_text(table) if stream.stand_ins else table
         finally:               # a reader left open on a Python stream aborts the interpreter at exit
             reader.close()
+    if dialect.quoted and stream.quotes % 2:          # Arrow ends a quote left open at the end of the file
+        error = unclosed_quote_error(path, fmt, options, dialect)
+        if error:
+            raise error
 
 
 def _jsonl_chunks(path: Path, fmt: str, chunk_rows: int | None, options: ReadOptions) -> Iterator[pd.DataFrame]:
@@ -161,16 +175,23 @@ def _jsonl_chunks(path: Path, fmt: str, chunk_rows: int | None, options: ReadOpt
 
 
 def _parse_jsonl(path: Path, lines: list[str], options: ReadOptions) -> pd.DataFrame:
-    text = "".join(line if line.endswith("\n") else line + "\n" for line in lines if line.strip())
-    if not text:
+    lines = [line for line in lines if line.strip()]
+    if not lines:
         return pd.DataFrame()
+    if any(not line.lstrip().startswith("{") for line in lines):
+        raise jsonl_error(path, options)                     # names the first line that is not an object
+    text = "".join(line if line.endswith("\n") else line + "\n" for line in lines)
     try:
         return pd.read_json(io.StringIO(text), lines=True, dtype=False, dtype_backend="pyarrow")
     except (ValueError, TypeError):
+        pass
+    try:                  # what pandas' parser cannot hold (an integer of 30 digits, say) Python's json can
+        return pd.DataFrame.from_records([json.loads(line) for line in lines])
+    except (ValueError, TypeError, RecursionError):
         raise jsonl_error(path, options) from None
 
 
-def _excel_chunks(path: Path, fmt: str, chunk_rows: int | None, options: ReadOptions) -> Iterator[pd.DataFrame]:
+def _excel_chunks(path: Path, fmt: str, chunk_rows: int | None, options: ReadOptions) -> Iterator[pa.Table]:
     """The first sheet of an .xlsx workbook, streamed (openpyxl's read-only mode); every cell becomes
     the text it shows, as with CSV, so ids and ratings read the same way."""
     rows = excel_rows(path)
@@ -185,10 +206,15 @@ def _excel_chunks(path: Path, fmt: str, chunk_rows: int | None, options: ReadOpt
         batch.append(cells + [None] * (len(names) - len(cells)))
         size += sum(len(cell) for cell in cells if cell)
         if chunk_rows is not None and (len(batch) >= chunk_rows or size >= CHUNK_BYTES):
-            yield pd.DataFrame(batch, columns=names, dtype=object)
+            yield _text_table(names, batch)
             batch, size = [], 0
     if batch or chunk_rows is None:
-        yield pd.DataFrame(batch, columns=names, dtype=object)
+        yield _text_table(names, batch)
+
+
+def _text_table(names: list[str], rows: list[list]) -> pa.Table:
+    """Cells as text columns; an empty cell is "", as in a CSV file."""
+    return pa.table({name: pa.array([row[i] or "" for row in rows], type=pa.string()) for i, name in enumerate(names)})
 
 
 def _parquet_chunks(path: Path, fmt: str, chunk_rows: int | None, options: ReadOptions) -> Iterator[pa.Table]:

@@ -201,7 +201,13 @@ def _parquet_appender(path: Path, temporary: Path, stack: contextlib.ExitStack) 
     state: dict = {}
 
     def write(chunk: pd.DataFrame) -> None:
-        table = pa.Table.from_pandas(chunk, preserve_index=False)
+        try:
+            table = pa.Table.from_pandas(chunk, preserve_index=False)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError) as error:
+            raise CustomerSentimentError(f"Cannot write {path}: a column mixes kinds of values "
+                                         f"({'; '.join(map(str, error.args))})",
+                                         fix="Keep only text columns (--keep-columns), or write CSV or JSON Lines "
+                                             "output.") from None
         if "writer" not in state:
             # A column with no values in the first chunk has no type yet: make it text.
             schema = pa.schema([f.with_type(pa.string()) if pa.types.is_null(f.type) else f for f in table.schema])

@@ -96,7 +96,7 @@ class DataSettings(_Section):
     """Where the reviews are and how to read them."""
 
     section = "data"
-    file: str | None = setting("", "the reviews to train on: .csv, .tsv, .jsonl or .parquet (optionally .gz)")
+    file: str | None = setting("", "the reviews to train on: .csv, .tsv, .jsonl (optionally compressed), .parquet or .xlsx")
     text_column: str | None = setting("review", "column with the review text")
     label_column: str | None = setting("", "column with the labels (any set of labels); leave empty to use "
                                            "rating_column")
