@@ -253,3 +253,51 @@ def test_predict_reads_a_semicolon_file_with_a_delimiter_option(tmp_path, sample
     done = invoke("predict", str(sample_model_dir), str(source), "--output", str(output), "--delimiter", ";")
     assert done.returncode == 0, done.stdout + done.stderr
     assert read_table(output)["review"].tolist() == ["Great, love it", "Broke after a day"]
+
+
+# ---------------------------------------------------------------- past the first block and the first megabyte
+
+def test_a_lone_carriage_return_in_a_file_of_several_blocks(tmp_path):
+    texts = [f"review {i} " + "x" * 60 for i in range(80_000)]            # 5.6 MB: two 4 MB blocks
+    texts[5] = "pasted\rfrom a web form"
+    path = tmp_path / "big.csv"
+    pd.DataFrame({"review": texts, "n": [str(i) for i in range(len(texts))]}).to_csv(path, index=False)
+    assert read_table(path, ReadOptions(max_review_mb=1))["review"].tolist() == texts
+
+
+def test_a_quoted_utf16_tsv_over_a_megabyte_reads(tmp_path):
+    frame = pd.DataFrame({"review": [f"tab\there {i}\nline" for i in range(20_000)], "stars": ["5"] * 20_000})
+    path = tmp_path / "unicode.tsv"
+    frame.to_csv(path, sep="\t", index=False, encoding="utf-16")      # 1.5 MB
+    assert read_table(path)["review"].tolist() == frame["review"].tolist()
+
+
+def test_tsv_quoting_is_judged_where_the_first_quote_is_even_past_the_first_megabyte(tmp_path):
+    prefix = [f"plain review {i}\t5" for i in range(100_000)]           # 2 MB without a quote
+    plain = tmp_path / "plain.tsv"
+    plain.write_text("\n".join(["review\tstars", *prefix, '"Best" fryer ever\t5', '"Great blender\t4',
+                                'the "best\t3', "last\t1"]) + "\n")
+    assert read_table(plain)["review"].tolist()[-4:] == ['"Best" fryer ever', '"Great blender', 'the "best', "last"]
+    texts = [line.split("\t")[0] for line in prefix] + ["has\ttab", 'say "hi"', "line\nbreak"]
+    quoted = tmp_path / "quoted.tsv"
+    pd.DataFrame({"review": texts, "stars": ["1"] * len(texts)}).to_csv(quoted, sep="\t", index=False)
+    assert read_table(quoted)["review"].tolist() == texts
+
+
+def test_an_old_mac_file_with_a_line_break_inside_a_quoted_cell(tmp_path):
+    path = tmp_path / "mac.csv"
+    path.write_bytes(b'review,stars\r"line one\nline two",5\rsecond,4\r')
+    assert read_table(path)["review"].tolist() == ["line one\nline two", "second"]
+
+
+def test_a_carriage_return_that_ends_the_file_ends_its_last_line(tmp_path):
+    path = tmp_path / "r.csv"
+    path.write_bytes(b"review,stars\nok,5\nlast,4\r")
+    assert read_table(path)["stars"].tolist() == ["5", "4"]
+
+
+def test_an_excel_error_names_the_sheet_row(tmp_path):
+    path = tmp_path / "r.xlsx"
+    pd.DataFrame({"review": ["ok", None, "y" * 40_000], "stars": [5, None, 4]}).to_excel(path, index=False)
+    with pytest.raises(CustomerSentimentError, match=re.escape(f"{path}, row 4: column 'review' is longer than")):
+        read_table(path, ReadOptions(max_review_mb=0.01))

@@ -49,10 +49,11 @@ def file_encoding(path: Path, encoding: str) -> str:
 
 
 def lines_end_in_cr(path: Path, encoding: str) -> bool:
-    """True for a file whose lines end in a lone `\\r` (no `\\n` in its first megabyte)."""
+    """True for a file whose lines end in a lone `\\r`, as its first line (the header) does."""
     with open_binary(path) as handle:
-        sample = codecs.decode(handle.read(SAMPLE_BYTES), encoding, errors="ignore")
-    return "\r" in sample and "\n" not in sample
+        sample = codecs.decode(handle.read(1 << 16), file_encoding(path, encoding), errors="ignore")
+    end = re.search("[\r\n]", sample)
+    return end is not None and end.group() == "\r" and sample[end.end():end.end() + 1] != "\n"
 
 
 class Utf8Stream(io.RawIOBase):
@@ -78,11 +79,20 @@ class Utf8Stream(io.RawIOBase):
         return True
 
     def read(self, size: int = -1) -> bytes:
-        while not self._buffer and self._file is not None:
-            self._buffer = self._next_block(size if size and size > 0 else 1 << 22)
-        data, self._buffer = (self._buffer, b"") if size is None or size < 0 else (self._buffer[:size],
-                                                                                   self._buffer[size:])
+        """`size` bytes (all, for -1), fewer only at the end: a short read would split Arrow's blocks."""
+        whole = size is None or size < 0
+        while (whole or len(self._buffer) < size) and self._file is not None:
+            self._buffer += self._next_block(1 << 22 if whole else max(size - len(self._buffer), 1 << 16))
+        if whole:
+            data, self._buffer = self._buffer, b""
+        else:
+            data, self._buffer = self._buffer[:size], self._buffer[size:]
         return data
+
+    @property
+    def at_end(self) -> bool:
+        """Everything has been read."""
+        return self._file is None and not self._buffer
 
     def readinto(self, buffer) -> int:
         data = self.read(len(buffer))
@@ -101,9 +111,12 @@ class Utf8Stream(io.RawIOBase):
             cut = _complete_end(block)
             block, self._pending = block[:cut], block[cut:]
         if self._keep_cr and (b"\r" in block or _ESCAPE in block):
+            escapes = _ESCAPE in block
             block = block.replace(_ESCAPE, (ESCAPE + ESCAPED).encode("utf-8"))
-            block = _LONE_CR.sub((ESCAPE + CR).encode("utf-8"), block)
-            self.stand_ins += 1
+            final_cr = last and block.endswith(b"\r")          # the end of the last line, not text
+            block, count = _LONE_CR.subn((ESCAPE + CR).encode("utf-8"), block[:-1] if final_cr else block)
+            block += b"\r" if final_cr else b""
+            self.stand_ins += bool(count or escapes)
         self.quotes += block.count(b'"')
         return block
 

@@ -7,9 +7,11 @@ with Python's `csv` and `json` only after such a failure (or to name a row), nev
 
 from __future__ import annotations
 
+import codecs
 import collections
 import csv
 import io
+import itertools
 import json
 import re
 from collections.abc import Iterator
@@ -18,6 +20,7 @@ from pathlib import Path
 from ..errors import CustomerSentimentError
 from .decoding import Utf8Stream, file_encoding
 from .dialect import Dialect, detect_dialect
+from .excel import excel_rows, excel_text
 from .formats import bom_tolerant, file_format, open_binary, open_text
 from .options import ReadOptions, read_options
 
@@ -57,7 +60,11 @@ def row_location(path: str | Path, row: int, options: ReadOptions | str | None =
     """
     path = Path(path)
     fmt = file_format(path)
-    if fmt not in ("parquet", "excel"):
+    if fmt == "excel":                                 # the sheet's own row number: header and blank rows count
+        data_rows = (number for number, values in enumerate(excel_rows(path), start=1)
+                     if number > 1 and any(excel_text(value) for value in values))
+        return f"row {next(itertools.islice(data_rows, row, None), row + 2)}"
+    if fmt != "parquet":
         found = records(path, fmt, options)
         if fmt != "jsonl":
             next(found, None)                          # the header
@@ -89,28 +96,32 @@ def arrow_error(path: Path, fmt: str, options: ReadOptions, error: Exception) ->
     return CustomerSentimentError(f"Cannot read {path}: {message}", fix=_EXPORT_AGAIN)
 
 
-def too_long_error(path: Path, where: str, options: ReadOptions, what: str) -> CustomerSentimentError:
-    """A review (or row) over the size limit, named by its line."""
-    return CustomerSentimentError(f"{path}, {where}: {what} is longer than the longest review accepted "
-                                  f"({options.max_review_mb:g} MB)",
-                                  fix="Pass --max-review-mb with a larger size if the review is real, or fix the row "
-                                      "(an unclosed quote makes one long field of the rest of the file).")
+def too_long_error(path: Path, where: str | None, options: ReadOptions, what: str) -> CustomerSentimentError:
+    """A review (or row) over the size limit, named by its line where it was found."""
+    fix = "Pass --max-review-mb with a larger size if the review is real"
+    if file_format(path) in ("csv", "tsv"):
+        fix += ", or fix the row (an unclosed quote makes one long field of the rest of the file)"
+    return CustomerSentimentError(f"{path}{f', {where}' if where else ''}: {what} is longer than the longest review "
+                                  f"accepted ({options.max_review_mb:g} MB)", fix=fix + ".")
 
 
-def _longest_record(path: Path, fmt: str, options: ReadOptions) -> str:
-    """'line N' of the first record over the size limit, or a line count where none is found."""
+def _longest_record(path: Path, fmt: str, options: ReadOptions) -> str | None:
+    """'line N' of the first record over the size limit; None where none is found."""
     try:
         for line, fields in records(path, fmt, options):
             if sum(len(field) for field in fields) > options.max_review_bytes:
                 return f"line {line}"
     except csv.Error:
         pass
-    return "a row"
+    return None
 
 
 def encoding_error(path: Path, options: ReadOptions, error: Exception) -> CustomerSentimentError:
-    encoding = options.encoding
+    encoding = file_encoding(path, options.encoding)
     fix = "Save the file as UTF-8, or pass --encoding with the file's encoding (e.g. latin-1)."
+    if codecs.lookup(encoding).name.startswith(("utf-16", "utf-32")):     # no byte lines to name: say where
+        where = f" (byte {error.start + 1} of a block)" if isinstance(error, UnicodeDecodeError) else ""
+        return CustomerSentimentError(f"{path} is not valid {encoding}{where}: {error}", fix=fix)
     with open_binary(path) as handle:
         for number, raw in enumerate(handle, start=1):
             try:
@@ -169,8 +180,8 @@ def jsonl_error(path: Path, options: ReadOptions) -> CustomerSentimentError:
         try:
             value = json.loads(line)
         except json.JSONDecodeError as bad:
-            return CustomerSentimentError(f"{path}, line {number}, column {bad.colno}",
-                                          expected="a JSON object", found=f"invalid JSON ({bad.msg.lower()})", fix=fix)
+            return CustomerSentimentError(f"{path}, line {number}, column {bad.colno}", expected="a JSON object",
+                                          found=f"invalid JSON ({bad.msg.lower().removesuffix(' at')})", fix=fix)
         except RecursionError:
             return CustomerSentimentError(f"{path}, line {number}", expected="a JSON object",
                                           found="values nested thousands deep", fix=fix)
