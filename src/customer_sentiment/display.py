@@ -31,6 +31,23 @@ def print_metrics(metrics: dict, title: str = "Evaluation", console: Console = s
     for label, counts in zip(matrix["labels"], matrix["matrix"], strict=True):
         confusion.add_row(_shown(label), *(f"{c:,}" for c in counts))
     console.print(confusion)
+    if "ece" in metrics:
+        print_confidence(metrics, console)
+
+
+def print_confidence(metrics: dict, console: Console = stdout) -> None:
+    """How far the probabilities can be trusted: calibration error, Brier score, and the accuracy left
+    when the least confident reviews go to a person."""
+    line = f"Confidence: ECE {metrics['ece']:.4f} (15 bins), Brier {metrics['brier']:.4f}"
+    if "before_calibration" in metrics:
+        before = metrics["before_calibration"]
+        line += f"; before calibration ECE {before['ece']:.4f}, Brier {before['brier']:.4f}"
+    console.print(line)
+    table = Table("top probability below", "sent to review", "accuracy of the rest", title="Selective prediction")
+    for row in metrics["selective"]:
+        rest = row["accuracy_of_the_rest"]
+        table.add_row(f"{row['threshold']:g}", f"{row['sent_to_review']:.1%}", "-" if rest is None else f"{rest:.4f}")
+    console.print(table)
 
 
 def print_skipped(source: str, rows_read: int, kept: int, skipped: dict[str, int], console: Console = stdout) -> None:
@@ -52,6 +69,8 @@ def print_summary(summary: dict, console: Console = stdout) -> None:
     if "periods" in summary:
         console.print(_share_table(f"By {summary['period']}", summary["period"], summary["periods"], labels))
     console.print(_most_negative_table(summary))
+    if "changes" in summary:
+        _print_changes(summary, console)
     for entry in summary["most_negative"]:
         if entry["examples"]:
             console.print(f"[bold]{_shown(entry['name'])}[/]: {_shown(negative)} reviews, for example")
@@ -71,14 +90,10 @@ def _most_negative_table(summary: dict) -> Table:
     negative = summary["negative_label"]
     table = Table(summary["by"], f"{negative} reviews", "share", title=f"Most {negative} reviews",
                   title_justify="left")
-    dated = "periods" in summary
+    dated = "changes" in summary
     if dated:
         table.add_column(f"share by {summary['period']}", no_wrap=True)
-        table.add_column("before → recent", no_wrap=True)
-        change = next((e["change"] for e in summary["most_negative"] if e.get("change")), None)
-        if change:
-            table.caption = (f"before: {change['previous_periods']}, recent: {change['recent_periods']}; "
-                             f"▲ ▼ a change of more than 5 points")
+        table.add_column("change", no_wrap=True)
     for entry in summary["most_negative"]:
         cells = [_shown(entry["name"]), f"{entry['negative_reviews']:,} of {entry['reviews']:,}",
                  f"{entry['negative_share']:.0%}"]
@@ -89,11 +104,34 @@ def _most_negative_table(summary: dict) -> Table:
     return table
 
 
+def _print_changes(summary: dict, console: Console) -> None:
+    """Every group with a significant change in its negative share, most significant first."""
+    test, negative, by = summary["change_test"], summary["negative_label"], _shown(summary["by"])
+    least = test["min_reviews_each_side"]
+    if not test["groups_tested"]:
+        console.print(f"No {by} has the dated reviews to test for a change: at least {least} before and {least} after.")
+        return
+    found = f"{len(summary['changes'])} of {test['groups_tested']:,}" if summary["changes"] else \
+        f"No significant change in the {negative} share of {test['groups_tested']:,}"
+    note = (f"{found} {by} groups tested (false discovery rate {test['false_discovery_rate']:.0%}; at least "
+            f"{least} reviews before and after; {test['groups_too_small']:,} too few to test)")
+    if not summary["changes"]:
+        console.print(note)
+        return
+    table = Table(by, "change", f"{negative} share before → after", "reviews before → after", "q",
+                  title=f"Changes in {negative} share", title_justify="left", caption=note)
+    for change in summary["changes"]:
+        table.add_row(_shown(change["group"]), _change_text(change),
+                      f"{change['before_share']:.0%} → {change['after_share']:.0%}",
+                      f"{change['before_reviews']:,} → {change['after_reviews']:,}", f"{change['q_value']:.2g}")
+    console.print(table)
+
+
 def _change_text(change: dict | None) -> str:
     if not change:
-        return "too few periods"
-    arrow = "[red]▲[/]" if change["difference"] > 0.05 else "[green]▼[/]" if change["difference"] < -0.05 else "≈"
-    return f"{change['previous_share']:.0%} → {change['recent_share']:.0%} {arrow}"
+        return "no significant change"
+    arrow = "[red]▲ worse[/]" if change["direction"] == "worse" else "[green]▼ better[/]"
+    return f"{arrow} from {change['onset']}"
 
 
 def sparkline(values: list[float]) -> str:

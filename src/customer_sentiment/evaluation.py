@@ -8,7 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numpy as np
 from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, precision_recall_fscore_support
+
+from .inference import brier_score, expected_calibration_error, reliability, selective_accuracy
 
 
 def evaluate_predictions(true_labels: Sequence[str], predicted_labels: Sequence[str],
@@ -33,3 +36,21 @@ def evaluate_predictions(true_labels: Sequence[str], predicted_labels: Sequence[
                              "matrix": confusion_matrix(true_labels, predicted_labels, labels=labels).tolist()},
     }
 
+
+
+def evaluate_probabilities(true_labels: Sequence[str], probabilities: np.ndarray, labels: Sequence[str],
+                           uncalibrated: np.ndarray | None = None) -> dict:
+    """`evaluate_predictions` of the most probable labels, and how far to trust the probabilities:
+    expected calibration error (15 bins), Brier score, the reliability diagram's bins, and the
+    accuracy left when the least confident reviews are sent to a person (`selective`). With
+    `uncalibrated` probabilities, their ECE and Brier score too (`before_calibration`)."""
+    labels = list(labels)
+    index = {label: i for i, label in enumerate(labels)}
+    truth = np.array([index[label] for label in true_labels], dtype=np.int64)
+    metrics = evaluate_predictions(true_labels, [labels[i] for i in probabilities.argmax(axis=1)], labels)
+    metrics.update(ece=expected_calibration_error(truth, probabilities), brier=brier_score(truth, probabilities),
+                   reliability=reliability(truth, probabilities), selective=selective_accuracy(truth, probabilities))
+    if uncalibrated is not None:
+        metrics["before_calibration"] = {"ece": expected_calibration_error(truth, uncalibrated),
+                                         "brier": brier_score(truth, uncalibrated)}
+    return metrics

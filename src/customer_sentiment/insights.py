@@ -1,5 +1,6 @@
 """Business aggregates of scored reviews: sentiment share by product and by period, the products
-with the most negative reviews and how that changed, and example reviews for each.
+with the most negative reviews, the groups whose negative share changed (tested in `changes`), and
+example reviews for each.
 
 The input is a table with one predicted (or true) label per review, such as the output of
 `customer-sentiment predict`; the result is a JSON-ready dict that `display.print_summary` renders.
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from .changes import FALSE_DISCOVERY_RATE, MIN_REVIEWS_EACH_SIDE, PERMUTATIONS, detect_changes, wilson_interval
 from .errors import CustomerSentimentError
 from .io import clean_texts, require_columns
 
@@ -17,11 +19,13 @@ PERIODS = {"month": "M", "quarter": "Q", "week": "W"}
 
 def summarize(frame: pd.DataFrame, by: str, label_column: str = "predicted_label", time_column: str | None = None,
               text_column: str | None = None, negative_label: str = "negative", period: str = "month",
-              top: int = 5, examples: int = 3, recent_periods: int = 3, source: str = "the scored file") -> dict:
-    """Sentiment shares by `by` (e.g. product) and by period, and the products most complained about.
+              top: int = 5, examples: int = 3, source: str = "the scored file") -> dict:
+    """Sentiment shares by `by` (e.g. product) and by period, the products most complained about, and
+    (with dates) every group whose negative share changed significantly.
 
-    For each of the `top` groups with the most negative reviews: its negative share per period, the
-    change from all earlier periods to the last `recent_periods`, and `examples` negative reviews.
+    For each of the `top` groups with the most negative reviews: its negative share per period with a
+    Wilson 95 % interval, its detected change if any, and `examples` negative reviews. `"changes"` lists
+    the groups with a change at a false discovery rate of 5 %, most significant first (see `changes`).
 
     >>> scored = pd.DataFrame({"product": ["fryer", "fryer", "kettle"], "date": ["2025-01-02"] * 3,
     ...                        "predicted_label": ["negative", "positive", "positive"]})
@@ -67,8 +71,9 @@ def summarize(frame: pd.DataFrame, by: str, label_column: str = "predicted_label
         dated = data.dropna(subset=["date"])
         summary.update(time_column=time_column, period=period,
                        periods=_group_table(dated, "period", labels, negative_label, sort_by_name=True))
-    summary["most_negative"] = _most_negative(data, labels, negative_label, top, examples, recent_periods,
-                                              bool(time_column))
+        summary.update(_changes(dated, negative_label, examples))
+    summary["most_negative"] = _most_negative(data, labels, negative_label, top, examples,
+                                              summary.get("changes"))
     return summary
 
 
@@ -90,7 +95,7 @@ def _group_table(data: pd.DataFrame, key: str, labels: list[str], negative: str,
 
 
 def _most_negative(data: pd.DataFrame, labels: list[str], negative: str, top: int, examples: int,
-                   recent_periods: int, dated: bool) -> list[dict]:
+                   changes: list[dict] | None) -> list[dict]:
     counts = data[data["label"] == negative].groupby("group").size()
     totals = data.groupby("group").size()
     ranked = sorted(counts.index, key=lambda g: (-counts[g], -counts[g] / totals[g], str(g)))[:top]
@@ -99,31 +104,44 @@ def _most_negative(data: pd.DataFrame, labels: list[str], negative: str, top: in
         part = data[data["group"] == group]
         entry = {"name": str(group), "negative_reviews": int(counts[group]), "reviews": int(totals[group]),
                  "negative_share": round(float(counts[group] / totals[group]), 4)}
-        if dated:
-            entry.update(_trend(part.dropna(subset=["date"]), negative, recent_periods))
+        if changes is not None:
+            entry["trend"] = _trend(part.dropna(subset=["date"]), negative)
+            entry["change"] = next((c for c in changes if c["group"] == str(group)), None)
         entry["examples"] = _examples(part[part["label"] == negative], examples)
         out.append(entry)
     return out
 
 
-def _trend(part: pd.DataFrame, negative: str, recent: int) -> dict:
-    """Negative share per period, and in the last `recent` periods against all periods before them."""
-    by_period = part.groupby("period")["label"].agg(reviews="size", negative=lambda s: int((s == negative).sum()))
-    trend = [{"period": str(p), "reviews": int(r.reviews), "negative_share": round(r.negative / r.reviews, 4)}
-             for p, r in by_period.iterrows()]
-    periods = list(by_period.index)
-    if len(periods) <= recent:
-        return {"trend": trend, "change": None}
-    last, before = periods[-recent:], periods[:-recent]
+def _period_counts(dated: pd.DataFrame, negative: str, keys: list[str]) -> pd.DataFrame:
+    return (dated.assign(negative=dated["label"].eq(negative)).groupby(keys)["negative"]
+            .agg(reviews="size", negatives="sum").reset_index())
 
-    def share(selected):
-        rows = by_period.loc[selected]
-        return round(float(rows["negative"].sum() / max(rows["reviews"].sum(), 1)), 4)
 
-    change = {"recent_periods": f"{last[0]}..{last[-1]}", "recent_share": share(last),
-              "previous_periods": f"{before[0]}..{before[-1]}", "previous_share": share(before)}
-    change["difference"] = round(change["recent_share"] - change["previous_share"], 4)
-    return {"trend": trend, "change": change}
+def _trend(part: pd.DataFrame, negative: str) -> list[dict]:
+    """Negative share per period with its Wilson 95 % interval (`low`, `high`)."""
+    counts = _period_counts(part, negative, ["period"])
+    low, high = wilson_interval(counts["negatives"], counts["reviews"])
+    shares = counts["negatives"] / counts["reviews"]
+    return [{"period": str(period), "reviews": int(reviews), "negative_share": round(float(share), 4),
+             "low": round(float(lo), 4), "high": round(float(hi), 4)}
+            for period, reviews, share, lo, hi in zip(counts["period"], counts["reviews"], shares, low, high, strict=True)]
+
+
+def _changes(dated: pd.DataFrame, negative: str, examples: int) -> dict:
+    """Every group tested for a change in its negative share; for a change to worse, examples of the
+    negative reviews from its onset on (the new complaints)."""
+    found = detect_changes(_period_counts(dated, negative, ["group", "period"]))
+    for change in found["changes"]:
+        if change["direction"] == "worse":
+            new = dated[(dated["group"] == change["group"]) & (dated["period"] >= change["onset"])
+                        & (dated["label"] == negative)]
+            change["examples"] = _examples(new, examples)
+    test = {"groups_tested": len(found["tests"]), "groups_too_small": found["too_small"],
+            "false_discovery_rate": FALSE_DISCOVERY_RATE, "min_reviews_each_side": MIN_REVIEWS_EACH_SIDE,
+            "permutations": PERMUTATIONS,
+            "method": "most likely single change point by binomial likelihood ratio; permutation p-value of the "
+                      "maximum over splits; Benjamini-Hochberg across groups"}
+    return {"changes": found["changes"], "change_test": test}
 
 
 def _examples(negatives: pd.DataFrame, n: int, min_words: int = 8) -> list[dict]:

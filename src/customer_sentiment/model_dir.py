@@ -71,6 +71,7 @@ class LoadedModel:
     tokenizer: object
     training: TrainingArguments       # as the model was trained (its precision is used for inference)
     metrics: dict                     # metrics.json; {} when there is none
+    temperature: float = 1.0          # calibration: logits are divided by it before the softmax
 
 
 def check_model_output(path: str | Path) -> Path:
@@ -152,7 +153,8 @@ def load_model(path: str | Path) -> LoadedModel:
     model = config.architecture.from_saved(config.vocab_size, len(config.labels), config.model_settings)
     model.load_state_dict(files.tensors, strict=True)        # names, shapes and dtypes were checked: it fits
     model.eval()
-    return LoadedModel(Path(path), files.config, list(config.labels), model, tokenizer, config.training, files.metrics)
+    return LoadedModel(Path(path), files.config, list(config.labels), model, tokenizer, config.training, files.metrics,
+                       config.temperature)
 
 
 def _read_checked(path: Path) -> tuple[ModelFiles, ModelConfig, object]:
@@ -257,6 +259,9 @@ def model_config(trained: TrainedModel) -> dict:
         "training": trained.training.to_dict(), "seed": trained.training.seed, "data": trained.data,
         "history": {"best_epoch": trained.history.best_epoch, "stopped_early": trained.history.stopped_early,
                     "device": trained.history.device},
+        **({"calibration": {"method": "temperature scaling", "temperature": trained.temperature,
+                            "fitted_on": "validation", "reviews": len(trained.validation[0])}}
+           if trained.validation is not None else {}),
         "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
     }
 

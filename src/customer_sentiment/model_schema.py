@@ -22,6 +22,7 @@ from pathlib import Path
 import torch
 
 from .errors import CustomerSentimentError
+from .inference.calibration import TEMPERATURE_RANGE
 from .models import get_architecture
 from .settings import DataSettings, TrainingArguments, architecture_defaults, check_type, valid_keys
 
@@ -30,7 +31,8 @@ TRAIN_AGAIN = "Restore the model directory as `customer-sentiment train` wrote i
 REQUIRED = {"format": "str", "format_version": "int", "architecture": "str", "labels": "list", "vocab_size": "int",
             "model_settings": "dict", "tokenizer": "dict", "training": "dict"}
 RECORD = {"library_version": "str", "torch_version": "str", "seed": "int", "data": "dict", "history": "dict",
-          "created": "str"}
+          "created": "str", "calibration": "dict"}
+CALIBRATION = {"method": "str", "temperature": "float", "fitted_on": "str", "reviews": "int"}
 HISTORY = {"best_epoch": "int | None", "stopped_early": "bool", "device": "str"}
 # What `data` holds beside the [data] settings; other keys (a caller's own `data_info`) are its own record.
 DATA_RECORD = {"fingerprint": "str", "reviews": "int", "train_reviews": "int", "validation_reviews": "int",
@@ -71,6 +73,11 @@ class ModelConfig:
     @property
     def model_settings(self) -> dict:
         return self.values["model_settings"]
+
+    @property
+    def temperature(self) -> float:
+        """The calibration's temperature; 1.0 (the raw softmax) for a model saved without one."""
+        return float(self.values.get("calibration", {}).get("temperature", 1.0))
 
 
 def check_config(config: dict, file: Path, fix: str = TRAIN_AGAIN) -> ModelConfig:
@@ -154,10 +161,16 @@ def _check_tokenizer_section(section: dict, architecture: type) -> None:
 
 
 def _check_record(config: dict) -> None:
-    """How the model was trained: the seed's range, the history's keys, the [data] settings' types."""
+    """How the model was trained: the seed's range, the history's keys, the calibration, the [data] settings' types."""
     if "seed" in config:
         TrainingArguments(seed=config["seed"])
     _check_keys(config.get("history", {}), "history", HISTORY)
+    calibration = config.get("calibration", {})
+    _check_keys(calibration, "calibration", CALIBRATION, required=("temperature",) if calibration else ())
+    low, high = TEMPERATURE_RANGE
+    if calibration and not low <= calibration["temperature"] <= high:       # NaN fails too
+        raise CustomerSentimentError(f"calibration.temperature is {calibration['temperature']!r}",
+                                     expected=f"a number in [{low}, {high}]", fix=TRAIN_AGAIN)
     data = config.get("data", {})
     settings = {spec.name for spec in dataclasses.fields(DataSettings)}
     DataSettings(**{key: value for key, value in data.items() if key in settings})

@@ -16,7 +16,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 
 from .errors import CustomerSentimentError, NotFittedError
-from .evaluation import evaluate_predictions
+from .evaluation import evaluate_probabilities
 from .inference import Predictor, score_file
 from .io import CHUNK_ROWS, ReadOptions, Reviews
 from .model_dir import load_model, model_card, model_config, write_model_dir
@@ -66,12 +66,13 @@ class SentimentPipeline(ClassifierMixin, BaseEstimator):
 
     def _adopt(self, trained: TrainedModel) -> SentimentPipeline:
         self.labels_, self.tokenizer_, self.history_ = trained.labels, trained.tokenizer, trained.history
-        self.predictor_ = Predictor(trained.model, trained.tokenizer, trained.history.device, trained.training.precision)
+        self.predictor_ = Predictor(trained.model, trained.tokenizer, trained.history.device, trained.training.precision,
+                                    temperature=trained.temperature)
         self.metrics_ = {}
         if trained.validation is not None:
             truth, probabilities = trained.validation
-            self.metrics_["validation"] = evaluate_predictions(
-                [self.labels_[i] for i in truth], [self.labels_[i] for i in probabilities.argmax(axis=1)], self.labels_)
+            self.metrics_["validation"] = evaluate_probabilities(
+                [self.labels_[i] for i in truth], probabilities, self.labels_, trained.uncalibrated)
         self.config_ = model_config(trained)
         return self
 
@@ -118,17 +119,20 @@ class SentimentPipeline(ClassifierMixin, BaseEstimator):
                     f"{reviews.location(i)}: label {label!r} is not one the model knows",
                     expected=", ".join(self.labels_), fix="Use the label column and rating map the model was trained "
                                                           "with, or train a model on these labels.")
-        return evaluate_predictions(reviews.labels, self.predict(reviews.texts), self.labels_)
+        calibrated, raw = self._fitted().calibrated_and_raw(reviews.texts)
+        return evaluate_probabilities(reviews.labels, calibrated, self.labels_,
+                                      raw if self.predictor_.temperature != 1.0 else None)
 
     def predict_file(self, data: str | Path, output: str | Path, text_column: str | None = None,
                      id_column: str | None = None, keep_columns: Sequence[str] | None = None,
-                     chunk_rows: int = CHUNK_ROWS, options: ReadOptions | str | None = None) -> dict:
+                     chunk_rows: int = CHUNK_ROWS, options: ReadOptions | str | None = None,
+                     review_below: float | None = None) -> dict:
         """Score a review file in chunks into CSV/TSV/JSON Lines/Parquet, atomically (see `inference.scoring`);
         `options` are `ReadOptions` (encoding, delimiter, longest review) or an encoding name."""
         predictor = self._fitted()
         text_column = text_column or self.config_.get("data", {}).get("text_column") or defaults_of(DataSettings)["text_column"]
         return score_file(predictor, self.labels_, data, output, text_column, id_column, keep_columns, chunk_rows,
-                          options, self.verbose).to_dict()
+                          options, self.verbose, review_below).to_dict()
 
     # ------------------------------------------------------------------ saving and loading
 
@@ -150,7 +154,8 @@ class SentimentPipeline(ClassifierMixin, BaseEstimator):
         pipeline = cls(loaded.config["architecture"], model.public_settings, tokenizer.settings, training, device,
                        verbose)
         pipeline.labels_, pipeline.tokenizer_, pipeline.history_ = loaded.labels, tokenizer, None
-        pipeline.predictor_ = Predictor(model, tokenizer, device, training.precision or "fp32")
+        pipeline.predictor_ = Predictor(model, tokenizer, device, training.precision or "fp32",
+                                        temperature=loaded.temperature)
         pipeline.metrics_ = {k: v for k, v in loaded.metrics.items() if k != "history"}
         pipeline.config_ = loaded.config
         return pipeline

@@ -69,7 +69,7 @@ def test_evaluate_predict_report(trained):
     summary = json.loads((folder / "summary.json").read_text())
     assert summary["most_negative"][0]["name"] == "ChefPro Air Fryer"       # the product that turned worse
     change = summary["most_negative"][0]["change"]
-    assert change["recent_share"] > change["previous_share"] + 0.15
+    assert change["direction"] == "worse" and change["after_share"] > change["before_share"] + 0.15
     assert "Most negative reviews" in done.stdout and "ChefPro Air Fryer" in done.stdout
 
 

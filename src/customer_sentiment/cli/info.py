@@ -17,7 +17,8 @@ from .common import JsonPath
 def report(
     scored_file: Annotated[Path, typer.Argument(help="A scored file from `customer-sentiment predict`.")],
     by: Annotated[str, typer.Option(help="Column to group by, e.g. product.")],
-    time_column: Annotated[str | None, typer.Option(help="Date column for the by-period tables and trends.")] = None,
+    time_column: Annotated[str | None, typer.Option(
+        help="Date column for the by-period tables, trends and change detection.")] = None,
     label_column: Annotated[str, typer.Option(help="Column with each review's label.")] = "predicted_label",
     text_column: Annotated[str | None, typer.Option(help="Column with review text for examples.",
                                                        show_default="review or text, if present")] = None,
@@ -27,7 +28,8 @@ def report(
     examples: Annotated[int, typer.Option(min=0, help="Example reviews per group.")] = 3,
     json_path: JsonPath = None,
 ):
-    """Summarize scored reviews for a product manager: shares by product and period, top complaints."""
+    """Summarize scored reviews for a product manager: shares by product and period, top complaints, and
+    (with --time-column) every group whose negative share changed, tested at a 5 % false discovery rate."""
     from ..insights import summarize
     from ..io import check_output_path, read_table, write_json
 

@@ -71,6 +71,9 @@ def predict(
     encoding: Encoding = ENCODING,
     delimiter: Delimiter = None,
     max_review_mb: MaxReviewMb = MAX_REVIEW_MB,
+    review_below: Annotated[float | None, typer.Option(
+        help="Add a needs_review column: True where the top (calibrated) probability is below this.",
+        show_default="no column")] = None,
     device: Device = DEVICE,
     quiet: Quiet = False,
 ):
@@ -81,10 +84,14 @@ def predict(
     options = ReadOptions(encoding, delimiter, max_review_mb)
     pipeline = SentimentPipeline.load(model_dir, device=device, verbose=not quiet)
     keep = [c.strip() for c in keep_columns.split(",") if c.strip()] if keep_columns else None
-    summary = pipeline.predict_file(data, output, text_column, id_column, keep, chunk_rows, options)
+    summary = pipeline.predict_file(data, output, text_column, id_column, keep, chunk_rows, options, review_below)
     predicted = ", ".join(f"{label} {count:,}" for label, count in summary["predicted"].items())
     console.print(f"Scored {summary['rows']:,} rows of {data} in {summary['seconds']:.1f}s "
                   f"({summary['reviews_per_second']:,.0f} reviews/s) on {pipeline.predictor_.device}: {predicted}")
+    if review_below is not None:
+        share = summary["needs_review"] / max(summary["rows"] - summary["empty_texts"], 1)
+        console.print(f"{summary['needs_review']:,} reviews ({share:.1%}) have a top probability below {review_below:g}: "
+                      f"needs_review is True for them")
     if summary["carriage_returns"]:
         console.print(f"{summary['carriage_returns']:,} reviews hold a carriage return (kept as text)")
     if summary["numbers_as_text"]:

@@ -18,6 +18,7 @@ from torch import nn
 
 from ..io import clean_texts
 from ..text import EncodedReviews
+from .calibration import scaled_softmax
 from .device import autocast, inference_precision, resolve_device
 
 ENCODE_SLICE = 4_096                 # texts tokenized at a time by one thread
@@ -70,33 +71,37 @@ def softmax(logits: np.ndarray) -> np.ndarray:
     >>> softmax(np.array([[0.0, 0.0]])).tolist()
     [[0.5, 0.5]]
     """
-    logits = logits.astype(np.float64)
-    logits -= logits.max(axis=1, keepdims=True)
-    exp = np.exp(logits)
-    return exp / exp.sum(axis=1, keepdims=True)
+    return scaled_softmax(logits)
 
 
 def review_probabilities(model: nn.Module, items: EncodedReviews, device: torch.device, precision: str = "fp32",
-                         batch_size: int | None = None) -> np.ndarray:
-    """Probabilities per review (reviews, classes): the mean over its windows."""
-    return items.per_review(softmax(predict_logits(model, items, device, precision, batch_size)))
+                         batch_size: int | None = None, temperature: float = 1.0) -> np.ndarray:
+    """Probabilities per review (reviews, classes): the mean over its windows of softmax(logits / temperature)."""
+    return items.per_review(scaled_softmax(predict_logits(model, items, device, precision, batch_size), temperature))
 
 
 class Predictor:
     """A fitted tokenizer and model on a device: cleaned or raw texts to probabilities per review."""
 
     def __init__(self, model: nn.Module, tokenizer, device: str | torch.device = "auto", precision: str = "fp32",
-                 batch_size: int | None = None):
+                 batch_size: int | None = None, temperature: float = 1.0):
         self.device = resolve_device(device)
         self.model = model.to(self.device).eval()
         self.tokenizer, self.precision, self.batch_size = tokenizer, precision, batch_size
+        self.temperature = temperature           # calibration (inference.calibration): 1.0 is the raw softmax
 
     def proba_of_clean(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         """Probabilities per cleaned text, and the number of windows each took."""
         items = as_items(self.model, encode(self.tokenizer, texts))
-        return (review_probabilities(self.model, items, self.device, self.precision, self.batch_size),
-                items.windows_per_review)
+        return (review_probabilities(self.model, items, self.device, self.precision, self.batch_size,
+                                     self.temperature), items.windows_per_review)
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
         """Probabilities (texts, classes) of raw texts: cleaned here, as in training."""
         return self.proba_of_clean(clean_texts(texts).to_pylist())[0]
+
+    def calibrated_and_raw(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Probabilities of raw texts with the calibration's temperature and without (from one pass)."""
+        items = as_items(self.model, encode(self.tokenizer, clean_texts(texts).to_pylist()))
+        logits = predict_logits(self.model, items, self.device, self.precision, self.batch_size)
+        return items.per_review(scaled_softmax(logits, self.temperature)), items.per_review(scaled_softmax(logits))

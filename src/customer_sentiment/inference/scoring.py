@@ -2,8 +2,9 @@
 
 The output keeps the input's rows in order: `id_column` first, then `keep_columns` (default: every
 input column), `predicted_label` and one `prob_<label>` column per class, and for sequence models
-`windows`, how many overlapping windows the review took. A review with no text keeps its row, with
-an empty label and no probabilities, and is counted.
+`windows`, how many overlapping windows the review took, and with `review_below` a `needs_review`
+column: True where the top (calibrated) probability is below it, the reviews a person should read.
+A review with no text keeps its row, with an empty label and no probabilities, and is counted.
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ class ScoringSummary:
     long_reviews: int = 0
     numbers_as_text: int = 0                      # text-column values that were numbers, scored as text
     carriage_returns: int = 0                     # reviews holding a \r (kept in the output as written)
+    needs_review: int = 0                         # reviews whose top probability is below --review-below
     seconds: float = 0.0
 
     @property
@@ -58,17 +60,22 @@ class ScoringSummary:
     def to_dict(self) -> dict:
         return {"input": self.input, "output": self.output, "rows": self.rows, "empty_texts": self.empty_texts,
                 "long_reviews": self.long_reviews, "numbers_as_text": self.numbers_as_text,
-                "carriage_returns": self.carriage_returns, "predicted": self.predicted,
+                "carriage_returns": self.carriage_returns, "needs_review": self.needs_review, "predicted": self.predicted,
                 "seconds": self.seconds, "reviews_per_second": self.reviews_per_second}
 
 
 def score_file(predictor: Predictor, labels: list[str], data: str | Path, output: str | Path, text_column: str,
                id_column: str | None = None, keep_columns: Sequence[str] | None = None, chunk_rows: int = CHUNK_ROWS,
-               options: ReadOptions | str | None = None, verbose: bool = True) -> ScoringSummary:
+               options: ReadOptions | str | None = None, verbose: bool = True,
+               review_below: float | None = None) -> ScoringSummary:
     """Score `data` into `output` (CSV, TSV, JSON Lines or Parquet, by extension); see the module docstring."""
     if chunk_rows < 1:
         raise CustomerSentimentError(f"--chunk-rows is {chunk_rows}", expected="an integer >= 1",
                                      fix="Pass --chunk-rows 1 or more.")
+    if review_below is not None and not 0 < review_below <= 1:
+        raise CustomerSentimentError(f"--review-below is {review_below}", expected="a probability in (0, 1]",
+                                     fix="Pass --review-below 0.8, say: reviews labelled with less confidence are "
+                                         "marked for a person to read.")
     options = read_options(options)
     check_output_path(output, TABLE_SUFFIXES)
     if Path(output).resolve() == Path(data).resolve():
@@ -82,7 +89,8 @@ def score_file(predictor: Predictor, labels: list[str], data: str | Path, output
         chunks = stack.enter_context(contextlib.closing(iter_table_chunks(data, chunk_rows, options)))
         for chunk in chunks:
             columns = columns or output_columns(chunk, data, text_column, id_column, keep_columns)
-            write(score_chunk(predictor, labels, chunk, text_column, columns, summary, str(data), options))
+            write(score_chunk(predictor, labels, chunk, text_column, columns, summary, str(data), options,
+                              review_below))
             summary.rows += len(chunk)
             speed = summary.rows / max(time.perf_counter() - start, 1e-9)
             bar.update(task, completed=summary.rows, status=f"{speed:,.0f} reviews/s")
@@ -108,7 +116,8 @@ def _malloc_trim():
 
 
 def score_chunk(predictor: Predictor, labels: list[str], chunk: pd.DataFrame, text_column: str, columns: list[str],
-                summary: ScoringSummary, source: str, options: ReadOptions | None = None) -> pd.DataFrame:
+                summary: ScoringSummary, source: str, options: ReadOptions | None = None,
+                review_below: float | None = None) -> pd.DataFrame:
     """One chunk of input rows with their predictions; counts go into `summary`."""
     raw, numbers = column_texts(chunk[text_column], source, options)
     summary.numbers_as_text += numbers
@@ -128,6 +137,9 @@ def score_chunk(predictor: Predictor, labels: list[str], chunk: pd.DataFrame, te
     out["predicted_label"] = predicted
     for i, label in enumerate(labels):
         out[f"prob_{label}"] = probabilities[:, i]
+    if review_below is not None:                        # rows without text have no label to doubt
+        out["needs_review"] = has_text & (np.nan_to_num(probabilities.max(axis=1, initial=0)) < review_below)
+        summary.needs_review += int(out["needs_review"].sum())
     if predictor.model.max_length is not None:          # how many windows each review took
         out["windows"] = windows
         summary.long_reviews += int((windows > 1).sum())

@@ -16,7 +16,7 @@ import numpy as np
 import torch
 
 from ..errors import CustomerSentimentError
-from ..inference import as_items, encode, resolve_device, review_probabilities
+from ..inference import as_items, encode, fit_temperature, predict_logits, resolve_device, scaled_softmax
 from ..io import clean_texts, fingerprint, split_indices
 from ..settings import Settings, TrainingArguments, auto_batch_size, to_toml
 from . import distributed
@@ -34,7 +34,9 @@ class TrainedModel:
     history: TrainingHistory
     training: TrainingArguments                  # as used, batch size included
     data: dict                                   # where the reviews came from, their fingerprint and counts
-    validation: tuple[np.ndarray, np.ndarray] | None = None   # (true class ids, probabilities) per review
+    validation: tuple[np.ndarray, np.ndarray] | None = None   # (true class ids, calibrated probabilities)
+    temperature: float = 1.0                     # fitted on the validation split (inference.calibration)
+    uncalibrated: np.ndarray | None = None       # the validation probabilities before calibration
 
 
 def training_device(args: TrainingArguments) -> torch.device:
@@ -79,12 +81,19 @@ def fit_model(texts: Sequence[str], labels: Sequence[str], settings: Settings, d
                   {"data": data, "seed": args.seed, **(run_info or {})}, tokenizer.to_dict())
     trainer = Trainer(model, train, validation, args, device, run, verbose)
     history = trainer.fit(resume=run.load_checkpoint() if resume else None)
-    scored = None
-    if validation is not None:
-        scored = (validation.review_labels, review_probabilities(model, validation, device, args.precision))
+    calibration = _calibrate(model, validation, device, args.precision) if validation is not None else {}
     if run is not None:
         run.update_info({"status": "finished", "finished": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")})
-    return TrainedModel(classes, tokenizer, model, history, args, data, scored)
+    return TrainedModel(classes, tokenizer, model, history, args, data, **calibration)
+
+
+def _calibrate(model: torch.nn.Module, validation, device: torch.device, precision: str) -> dict:
+    """Temperature scaling fitted on the validation split's logits; its probabilities before and after."""
+    logits = predict_logits(model, validation, device, precision)
+    truth = validation.review_labels
+    temperature = fit_temperature(logits, validation.review, truth)
+    return {"validation": (truth, validation.per_review(scaled_softmax(logits, temperature))),
+            "temperature": temperature, "uncalibrated": validation.per_review(scaled_softmax(logits))}
 
 
 def _classes(texts: Sequence[str], labels: list[str], data_info: dict | None) -> list[str]:
