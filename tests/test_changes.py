@@ -155,4 +155,4 @@ def test_the_report_prints_each_change_with_its_evidence():
     header = table.index(["product", "change", "negative share before → after", "reviews before → after", "q"])
     assert table[header + 1][:4] == ["fryer", "▲ worse from 2025-07", "10% → 50%", "240 → 240"]
     assert float(table[header + 1][4]) < 0.05 and len(table) == header + 2
-    assert "1 of 2 product groups tested (false discovery rate 5%;" in " ".join(text.split())
+    assert "1 of 2 product groups tested changed (false discovery rate 5%;" in " ".join(text.split())

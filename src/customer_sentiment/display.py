@@ -111,10 +111,11 @@ def _print_changes(summary: dict, console: Console) -> None:
     if not test["groups_tested"]:
         console.print(f"No {by} has the dated reviews to test for a change: at least {least} before and {least} after.")
         return
-    found = f"{len(summary['changes'])} of {test['groups_tested']:,}" if summary["changes"] else \
-        f"No significant change in the {negative} share of {test['groups_tested']:,}"
-    note = (f"{found} {by} groups tested (false discovery rate {test['false_discovery_rate']:.0%}; at least "
-            f"{least} reviews before and after; {test['groups_too_small']:,} too few to test)")
+    found = (f"{len(summary['changes'])} of {test['groups_tested']:,} {by} groups tested changed"
+             if summary["changes"] else
+             f"No significant change in the {negative} share of the {test['groups_tested']:,} {by} groups tested")
+    note = (f"{found} (false discovery rate {test['false_discovery_rate']:.0%}; at least {least} reviews before "
+            f"and after; {test['groups_too_small']:,} too few to test)")
     if not summary["changes"]:
         console.print(note)
         return
