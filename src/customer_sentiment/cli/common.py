@@ -14,6 +14,7 @@ from rich.text import Text
 
 from ..console import console, printable
 from ..errors import CustomerSentimentError, os_error
+from ..io import raise_or_defer
 from ..settings import DataSettings, TrainingArguments, defaults_of
 
 
@@ -22,7 +23,11 @@ class Terminated(BaseException):
 
 
 def _terminate(signum, frame):
-    raise Terminated
+    raise_or_defer(Terminated())          # not inside Arrow's reader: it would abort the interpreter
+
+
+def _interrupt(signum, frame):
+    raise_or_defer(KeyboardInterrupt())
 
 
 def user_errors(command):
@@ -34,7 +39,8 @@ def user_errors(command):
     def wrapper(*args, **kwargs):
         warnings.showwarning = _show_warning
         main_thread = threading.current_thread() is threading.main_thread()
-        previous = signal.signal(signal.SIGTERM, _terminate) if main_thread else None
+        previous = ((signal.signal(signal.SIGTERM, _terminate), signal.signal(signal.SIGINT, _interrupt))
+                    if main_thread else None)
         try:
             return command(*args, **kwargs)
         except CustomerSentimentError as error:
@@ -51,7 +57,8 @@ def user_errors(command):
             raise typer.Exit(143) from None
         finally:
             if main_thread:
-                signal.signal(signal.SIGTERM, previous)
+                signal.signal(signal.SIGTERM, previous[0])
+                signal.signal(signal.SIGINT, previous[1])
     return wrapper
 
 

@@ -30,6 +30,25 @@ _LONE_CR = re.compile(rb"\r(?!\n)")
 _BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
          (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
 SAMPLE_BYTES = 1 << 20
+# Arrow calls `Utf8Stream.read` from its C++ reader. A SIGTERM or Ctrl-C exception raised inside
+# that call unwinds through Arrow, and the interpreter can abort at exit: signal handlers defer
+# theirs while Arrow is inside a read (`raise_or_defer`), and the reader raises it between blocks.
+_arrow_reads = 0
+_deferred: list[BaseException] = []
+
+
+def raise_or_defer(error: BaseException) -> None:
+    """Raise `error` now, or, while Arrow is inside a read, at the next `raise_deferred()`."""
+    if _arrow_reads:
+        _deferred.append(error)
+        return
+    raise error
+
+
+def raise_deferred() -> None:
+    """Raise a signal's exception that arrived while Arrow was reading."""
+    if _deferred:
+        raise _deferred.pop()
 
 
 def file_encoding(path: Path, encoding: str) -> str:
@@ -56,14 +75,43 @@ def lines_end_in_cr(path: Path, encoding: str) -> bool:
     return end is not None and end.group() == "\r" and sample[end.end():end.end() + 1] != "\n"
 
 
+_NATIVE_COMPRESSION = {".gz": "gzip", ".bz2": "bz2", ".zst": "zstd"}
+
+
+def native_source(path: Path, encoding: str, keep_cr: bool) -> tuple[object | None, int]:
+    """What Arrow can read by itself (a path, or its own decompressing stream) when the file is
+    UTF-8 and holds no lone `\\r` to keep, else None (read through `Utf8Stream`); and the number of
+    quote characters in the file, found by the same one pass.
+
+    A Python stream handed to Arrow is read from Arrow's background thread, which can still be
+    waiting for the interpreter when a signal ends the process: a native source never calls Python.
+    """
+    compression = _NATIVE_COMPRESSION.get(path.suffix.lower())
+    if file_encoding(path, encoding) not in ("utf-8", "utf-8-sig") or (path.suffix.lower() == ".xz"):
+        return None, 0
+    quotes, tail = 0, b""
+    with open_binary(path) as handle:
+        while block := handle.read(SAMPLE_BYTES):
+            quotes += block.count(b'"')
+            data, tail = tail + block, b""
+            if data.endswith(b"\r"):                       # its \n may be in the next block
+                data, tail = data[:-1], b"\r"
+            if keep_cr and _LONE_CR.search(data):
+                return None, 0
+    source = str(path) if compression is None else pa.input_stream(str(path), compression=compression)
+    return source, quotes
+
+
 class Utf8Stream(io.RawIOBase):
     """A file read as UTF-8 bytes: decoded from `encoding` (byte-order mark removed); with `keep_cr`,
     each lone `\\r` becomes a two-character code (see above) that `restore_text` undoes, and
     `stand_ins` counts the blocks that hold codes. `quotes` counts the `"` read: a quote left open
     at the end of a file makes it odd."""
 
-    def __init__(self, path: Path, encoding: str, keep_cr: bool = True, errors: str = "strict"):
+    def __init__(self, path: Path, encoding: str, keep_cr: bool = True, errors: str = "strict",
+                 for_arrow: bool = False):
         super().__init__()
+        self._for_arrow = for_arrow        # reads come from Arrow's C++ reader: signals wait (see above)
         self._file = open_binary(path)
         codec = file_encoding(path, encoding)
         if codec == "utf-8-sig":           # the fast path: UTF-8 goes to Arrow as it is, checked there
@@ -80,6 +128,14 @@ class Utf8Stream(io.RawIOBase):
 
     def read(self, size: int = -1) -> bytes:
         """`size` bytes (all, for -1), fewer only at the end: a short read would split Arrow's blocks."""
+        global _arrow_reads
+        _arrow_reads += self._for_arrow
+        try:
+            return self._read(size)
+        finally:
+            _arrow_reads -= self._for_arrow
+
+    def _read(self, size: int) -> bytes:
         whole = size is None or size < 0
         while (whole or len(self._buffer) < size) and self._file is not None:
             self._buffer += self._next_block(1 << 22 if whole else max(size - len(self._buffer), 1 << 16))

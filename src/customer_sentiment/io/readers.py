@@ -8,6 +8,7 @@ Every problem with a file becomes a `CustomerSentimentError` naming the file, th
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import zipfile
@@ -21,7 +22,7 @@ import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
 from ..errors import CustomerSentimentError
-from .decoding import Utf8Stream, file_encoding, restore_text
+from .decoding import Utf8Stream, file_encoding, native_source, raise_deferred, restore_text
 from .diagnosis import (
     arrow_error,
     encoding_error,
@@ -142,14 +143,21 @@ def _csv_chunks(path: Path, fmt: str, chunk_rows: int | None, options: ReadOptio
     # A row must fit in one block: blocks hold the longest review allowed, and a little more. One
     # thread: parsing is not the bottleneck (scoring is), and no blocks are read ahead into memory.
     read = pa_csv.ReadOptions(block_size=max(1 << 22, options.max_review_bytes + (1 << 20)), use_threads=False)
-    with Utf8Stream(path, options.encoding, keep_cr=not dialect.cr_lines) as stream:
-        reader = pa_csv.open_csv(stream, read_options=read, parse_options=parse, convert_options=convert)
+    native, quotes = native_source(path, options.encoding, keep_cr=not dialect.cr_lines)
+    with contextlib.ExitStack() as stack:
+        stream = None if native else stack.enter_context(
+            Utf8Stream(path, options.encoding, keep_cr=not dialect.cr_lines, for_arrow=True))
+        reader = pa_csv.open_csv(native or stream, read_options=read, parse_options=parse, convert_options=convert)
+        raise_deferred()
         try:
             for table in _rechunk(reader, reader.schema, chunk_rows):
-                yield restore_text(table) if stream.stand_ins else table
+                raise_deferred()
+                yield restore_text(table) if stream and stream.stand_ins else table
+            raise_deferred()
         finally:               # a reader left open on a Python stream aborts the interpreter at exit
             reader.close()
-    if dialect.quoted and stream.quotes % 2:          # Arrow ends a quote left open at the end of the file
+    quotes = quotes if native else stream.quotes
+    if dialect.quoted and quotes % 2:                 # Arrow ends a quote left open at the end of the file
         error = unclosed_quote_error(path, fmt, options, dialect)
         if error:
             raise error
