@@ -131,11 +131,6 @@ def _check_before_saving(path: Path, config: dict, tensors: dict[str, torch.Tens
     check_tensors(header_of(tensors), checked, path / WEIGHTS, path / CONFIG, fix)
 
 
-def read_model_dir(path: str | Path) -> ModelFiles:
-    """Read and check a model directory (see `model_schema`); every problem is a CustomerSentimentError with the fix."""
-    return _read_checked(Path(path))[0]
-
-
 def load_model(path: str | Path) -> LoadedModel:
     """Check a model directory, then build its tokenizer and model (on the CPU, weights loaded, evaluation
     mode): the one loader of `SentimentPipeline.load`, and so of evaluate, predict, serve and export.

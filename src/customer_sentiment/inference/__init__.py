@@ -9,9 +9,9 @@ from .calibration import (
     selective_accuracy,
 )
 from .device import autocast, resolve_device
-from .predictor import Predictor, as_items, encode, predict_logits, review_probabilities, softmax
+from .predictor import Predictor, as_items, encode, predict_logits, review_probabilities
 from .scoring import ScoringSummary, score_file
 
 __all__ = ["Predictor", "ScoringSummary", "as_items", "autocast", "brier_score", "encode", "expected_calibration_error",
            "fit_temperature", "predict_logits", "reliability", "resolve_device", "review_probabilities", "scaled_softmax",
-           "score_file", "selective_accuracy", "softmax"]
+           "score_file", "selective_accuracy"]

@@ -50,13 +50,7 @@ def expected_calibration_error(truth: np.ndarray, probabilities: np.ndarray, bin
     >>> expected_calibration_error(np.array([0, 1]), np.array([[0.9, 0.1], [0.9, 0.1]]))
     0.4
     """
-    confidence = probabilities.max(axis=1)
-    correct = probabilities.argmax(axis=1) == truth
-    which = np.minimum((confidence * bins).astype(int), bins - 1)
-    gap = 0.0
-    for b in np.unique(which):
-        members = which == b
-        gap += members.sum() * abs(correct[members].mean() - confidence[members].mean())
+    gap = sum(row["reviews"] * abs(row["accuracy"] - row["confidence"]) for row in reliability(truth, probabilities, bins))
     return round(float(gap / max(len(truth), 1)), 6)
 
 
@@ -72,8 +66,7 @@ def brier_score(truth: np.ndarray, probabilities: np.ndarray) -> float:
 
 def reliability(truth: np.ndarray, probabilities: np.ndarray, bins: int = CALIBRATION_BINS) -> list[dict]:
     """Per confidence bin: its range, reviews, mean confidence and accuracy (a reliability diagram's data)."""
-    confidence = probabilities.max(axis=1)
-    correct = probabilities.argmax(axis=1) == truth
+    confidence, correct = _confidence_and_correctness(truth, probabilities)
     which = np.minimum((confidence * bins).astype(int), bins - 1)
     return [{"low": b / bins, "high": (b + 1) / bins, "reviews": int((which == b).sum()),
              "confidence": float(confidence[which == b].mean()), "accuracy": float(correct[which == b].mean())}
@@ -84,11 +77,15 @@ def selective_accuracy(truth: np.ndarray, probabilities: np.ndarray,
                        thresholds: tuple[float, ...] = (0.5, 0.6, 0.7, 0.8, 0.9)) -> list[dict]:
     """For each threshold: the share of reviews whose top probability is below it (sent to a person)
     and the accuracy of the rest (labelled automatically)."""
-    confidence = probabilities.max(axis=1)
-    correct = probabilities.argmax(axis=1) == truth
+    confidence, correct = _confidence_and_correctness(truth, probabilities)
     rows = []
     for threshold in thresholds:
         kept = confidence >= threshold
         rows.append({"threshold": threshold, "sent_to_review": round(float(1 - kept.mean()), 6) if len(kept) else 0.0,
                      "accuracy_of_the_rest": round(float(correct[kept].mean()), 6) if kept.any() else None})
     return rows
+
+
+def _confidence_and_correctness(truth: np.ndarray, probabilities: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each review's top probability, and whether its most probable label is the true one."""
+    return probabilities.max(axis=1), probabilities.argmax(axis=1) == truth

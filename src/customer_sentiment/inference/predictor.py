@@ -65,15 +65,6 @@ def predict_logits(model: nn.Module, items: EncodedReviews, device: torch.device
     return np.concatenate(out)
 
 
-def softmax(logits: np.ndarray) -> np.ndarray:
-    """Row-wise softmax in float64, so that rows sum to 1 to machine precision.
-
-    >>> softmax(np.array([[0.0, 0.0]])).tolist()
-    [[0.5, 0.5]]
-    """
-    return scaled_softmax(logits)
-
-
 def review_probabilities(model: nn.Module, items: EncodedReviews, device: torch.device, precision: str = "fp32",
                          batch_size: int | None = None, temperature: float = 1.0) -> np.ndarray:
     """Probabilities per review (reviews, classes): the mean over its windows of softmax(logits / temperature)."""
