@@ -147,8 +147,8 @@ def test_the_report_prints_each_change_with_its_evidence():
     from customer_sentiment.display import print_summary
     from customer_sentiment.insights import summarize
 
+    from .insights.test_summary import large_scored
     from .test_display import render, rows
-    from .test_insights import large_scored
 
     text = render(print_summary, summarize(large_scored(), by="product", time_column="date", text_column="review"))
     table = rows(text)

@@ -71,6 +71,8 @@ def print_summary(summary: dict, console: Console = stdout) -> None:
     console.print(_most_negative_table(summary))
     if "changes" in summary:
         _print_changes(summary, console)
+    if "stars_vs_words" in summary:
+        _print_stars_vs_words(summary["stars_vs_words"], summary["by"], console)
     for entry in summary["most_negative"]:
         if entry["examples"]:
             console.print(f"[bold]{_shown(entry['name'])}[/]: {_shown(negative)} reviews, for example")
@@ -126,6 +128,22 @@ def _print_changes(summary: dict, console: Console) -> None:
                       f"{change['before_share']:.0%} → {change['after_share']:.0%}",
                       f"{change['before_reviews']:,} → {change['after_reviews']:,}", f"{change['q_value']:.2g}")
     console.print(table)
+
+
+def _print_stars_vs_words(stars: dict, by: str, console: Console) -> None:
+    """Per group, the reviews whose text reads opposite to their stars: where the star average misleads."""
+    sure = f"with probability ≥ {stars['confident_at']:.0%}" if stars["confident_at"] else "by label (no probabilities)"
+    table = Table(_shown(by), "rated", "stars", "4-5★, negative text", "1-2★, positive text", "share",
+                  title="Stars against words", title_justify="left",
+                  caption=f"Text the model reads as the opposite of its stars, {sure}")
+    for row in stars["groups"]:
+        table.add_row(_shown(row["name"]), f"{row['reviews']:,}", f"{row['star_average']:.2f}",
+                      f"{row['high_stars_negative_text']:,}", f"{row['low_stars_positive_text']:,}",
+                      f"{row['opposite_share']:.1%}")
+    console.print(table)
+    for example in stars["examples"][:5]:
+        console.print(f"  {example['rating']:g}★ {_shown(example['group'])}, read as {_shown(example['label'])} "
+                      f"({example['probability']:.2f}): \"{_shown(_shorten(example['text'], 140))}\"")
 
 
 def _change_text(change: dict | None) -> str:
