@@ -7,7 +7,7 @@ prints what customers say about each product, and saves the model to models/samp
 Everything here is the package's public API; `customer-sentiment --help` does the same from a shell.
 """
 
-from customer_sentiment import SentimentPipeline, TrainingArguments, read_reviews, split_indices, summarize
+from customer_sentiment import SentimentPipeline, TrainingArguments, read_reviews, split_indices, summarize, write_html_report
 from customer_sentiment.display import print_metrics, print_skipped, print_summary
 
 # 1. Read the reviews. Star ratings become labels: 1-2 negative, 3 neutral, 4-5 positive.
@@ -35,9 +35,16 @@ for text in ["Not bad at all, no problems so far.", "Stopped heating after two w
     probabilities = ", ".join(f"{label} {p:.3f}" for label, p in scores)
     print(f"{pipeline.predict(text):>8} ({probabilities}): {text!r}")
 
-# 6. The business summary: sentiment by product and by month, and which products draw complaints.
-scored = reviews.frame.assign(predicted_label=pipeline.predict(reviews.texts))
-print_summary(summarize(scored, by="product", time_column="date", text_column="review"))
+# 6. The business summary: sentiment by product and by month, which products draw complaints and
+#    what drives them (by sentence), which changed (tested), and where the stars and the words disagree.
+#    The HTML report adds charts, explained example reviews and the model's reliability diagram.
+probabilities = pipeline.predict_proba(reviews.texts)
+scored = reviews.frame.assign(predicted_label=pipeline.predict(reviews.texts),
+                              **{f"prob_{label}": probabilities[:, i] for i, label in enumerate(pipeline.labels_)})
+summary = summarize(scored, by="product", time_column="date", text_column="review", rating_column="rating",
+                    pipeline=pipeline, evaluation=metrics)
+print_summary(summary)
+print(f"Wrote the report to {write_html_report(summary, 'sample_report.html')}")
 
 # 7. Save: config.json, model.safetensors, tokenizer.json and metrics.json; no pickle.
 path = pipeline.save("models/sample-sentiment", metrics={"test": metrics})

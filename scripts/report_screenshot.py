@@ -30,9 +30,11 @@ def sample_summary() -> dict:
     pipeline = SentimentPipeline(model="bag_of_embeddings.v1", training=TrainingArguments(epochs=10, seed=0),
                                  verbose=False)
     pipeline.fit(train.texts, train.labels, data_info=train.info)
-    scored = reviews.frame.assign(predicted_label=pipeline.predict(reviews.texts))
-    summary = summarize(scored, by="product", time_column="date", text_column="review", rating_column="rating")
-    return {**summary, "evaluation": pipeline.evaluate(test)}
+    probabilities = pipeline.predict_proba(reviews.texts)
+    scored = reviews.frame.assign(predicted_label=pipeline.predict(reviews.texts),
+                                  **{f"prob_{label}": probabilities[:, i] for i, label in enumerate(pipeline.labels_)})
+    return summarize(scored, by="product", time_column="date", text_column="review", rating_column="rating",
+                     pipeline=pipeline, evaluation=pipeline.evaluate(test))
 
 
 def screenshot(page: Path, chromium: Path, width: int, height: int) -> bytes:

@@ -115,9 +115,10 @@ def demo_report(tmp_path_factory) -> tuple[dict, pd.DataFrame]:
     pipeline.save(folder / "model")
     done = invoke("predict", folder / "model", SAMPLE, "--output", folder / "scored.csv", "--device", "cpu")
     assert done.returncode == 0, done.stderr
-    done = invoke("report", folder / "scored.csv", "--by", "product", "--time-column", "date",
-                  "--json", folder / "summary.json")
+    done = invoke("report", folder / "scored.csv", "--by", "product", "--time-column", "date", "--rating-column",
+                  "rating", "--model", folder / "model", "--html", folder / "report.html", "--json", folder / "summary.json")
     assert done.returncode == 0, done.stderr
+    assert (folder / "report.html").stat().st_size > 10_000 and f"Wrote the report to {folder / 'report.html'}" in done.stderr
     return json.loads((folder / "summary.json").read_text()), pd.read_csv(SAMPLE)
 
 
@@ -131,6 +132,32 @@ def test_report_finds_the_sample_changes(demo_report):
     assert all(c["q_value"] < FALSE_DISCOVERY_RATE for c in summary["changes"])
     assert [c["q_value"] for c in summary["changes"]] == sorted(c["q_value"] for c in summary["changes"])
     assert set(summary["changes"][0]) >= {"group", "direction", "onset", "before_share", "after_share", "q_value"}
+
+
+def test_the_air_fryers_new_complaints_name_its_heating_fault(demo_report):
+    summary, _ = demo_report
+    fryer = next(c for c in summary["changes"] if c["group"] == "ChefPro Air Fryer")
+    evidence = fryer["evidence"]
+    assert evidence["unit"] == "sentences" and evidence["onset"] == fryer["onset"]
+    assert any("heating" in t["term"] for t in evidence["terms"][:3]), evidence["terms"]
+    heating = next(t for t in evidence["terms"] if "heating" in t["term"])
+    assert heating["rate_after"] > heating["rate_before"]
+    assert any("heating" in quote["text"].lower() for quote in evidence["examples"])
+    assert "evidence" not in next(c for c in summary["changes"] if c["direction"] == "better")
+    drivers = {d["group"]: d for d in summary["drivers"]}
+    assert set(drivers) >= {"ChefPro Air Fryer", "VoltMax Power Bank"}
+    assert all(t["z"] >= 1.96 for t in drivers["ChefPro Air Fryer"]["terms"])
+
+
+def test_the_report_explains_examples_and_keeps_the_models_evaluation(demo_report):
+    summary, _ = demo_report
+    explained = summary["explained_examples"]
+    assert explained and all(e["method"] == "exact n-gram contributions" for e in explained)
+    for example in explained:
+        assert all(example["text"][s["start"]:s["end"]] == s["text"] for s in example["spans"])
+        assert [example["text"][s["start"]:s["end"]] for s in example["sentences"]][0] in example["text"]
+    assert summary["evaluation"]["split"] == "validation" and summary["evaluation"]["reliability"]
+    assert summary["stars_vs_words"]["groups"] and summary["drivers_counted"]["reviews_counted"] == 2400
 
 
 def test_every_listed_change_shows_in_the_star_ratings(demo_report):
@@ -154,5 +181,6 @@ def test_the_report_prints_each_change_with_its_evidence():
     table = rows(text)
     header = table.index(["product", "change", "negative share before → after", "reviews before → after", "q"])
     assert table[header + 1][:4] == ["fryer", "▲ worse from 2025-07", "10% → 50%", "240 → 240"]
-    assert float(table[header + 1][4]) < 0.05 and len(table) == header + 2
+    assert float(table[header + 1][4]) < 0.05 and table[header + 2][0] == "product"     # one change, then drivers
+    assert "fryer, new in negative reviews from 2025-07 (per 100): month 7 0 → 16.67" in text
     assert "1 of 2 product groups tested changed (false discovery rate 5%;" in " ".join(text.split())

@@ -21,7 +21,9 @@ _EXPORTS = {
     "TrainingArguments": "settings", "DataSettings": "settings", "resolve": "settings",
     "evaluate_predictions": "evaluation",
     "SentimentPipeline": "pipeline",
-    "summarize": "insights",
+    "summarize": "insights", "summarize_file": "insights",
+    "explain": "explain",
+    "write_html_report": "html_report",
 }
 
 __all__ = ["__version__", *_EXPORTS]

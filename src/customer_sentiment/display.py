@@ -71,6 +71,8 @@ def print_summary(summary: dict, console: Console = stdout) -> None:
     console.print(_most_negative_table(summary))
     if "changes" in summary:
         _print_changes(summary, console)
+    if summary.get("drivers"):
+        _print_drivers(summary, console)
     if "stars_vs_words" in summary:
         _print_stars_vs_words(summary["stars_vs_words"], summary["by"], console)
     for entry in summary["most_negative"]:
@@ -127,6 +129,26 @@ def _print_changes(summary: dict, console: Console) -> None:
         table.add_row(_shown(change["group"]), _change_text(change),
                       f"{change['before_share']:.0%} → {change['after_share']:.0%}",
                       f"{change['before_reviews']:,} → {change['after_reviews']:,}", f"{change['q_value']:.2g}")
+    console.print(table)
+    for change in summary["changes"]:
+        evidence = change.get("evidence")
+        if evidence and evidence["terms"]:
+            rates = ", ".join(f"{_shown(t['term'])} {t['rate_before']:g} → {t['rate_after']:g}" for t in evidence["terms"][:5])
+            console.print(f"[bold]{_shown(change['group'])}[/], new in {negative} {evidence['unit']} from {change['onset']} "
+                          f"(per 100): {rates}")
+            for quote in evidence["examples"][:2]:
+                console.print(f"  {quote['period']}  \"{_shown(_shorten(quote['text'], 150))}\"")
+
+
+def _print_drivers(summary: dict, console: Console) -> None:
+    """The terms over-represented in each shown group's negative text against its positive text."""
+    negative, unit = summary["negative_label"], summary["drivers"][0]["unit"]
+    table = Table(_shown(summary["by"]), f"terms of {negative} {unit} ({negative} / other {unit} mentioning each)",
+                  title=f"What drives {negative} {unit}", title_justify="left",
+                  caption="Log-odds ratio with an informative Dirichlet prior (Monroe et al. 2008), z ≥ 1.96")
+    for found in summary["drivers"]:
+        terms = ", ".join(f"{_shown(t['term'])} ({t['negative']}/{t['positive']})" for t in found["terms"])
+        table.add_row(_shown(found["group"]), terms)
     console.print(table)
 
 

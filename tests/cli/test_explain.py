@@ -14,14 +14,14 @@ from ..conftest import SAMPLE, invoke
 
 
 def test_explains_a_reviews_text_with_its_words_weighed(sample_model_dir):
-    done = invoke("explain", sample_model_dir, "Stopped heating after two weeks. Avoid.", "--top", "2",
-                  "--device", "cpu")
+    text = "Stopped heating after two weeks, though the fries were great. Avoid."
+    done = invoke("explain", sample_model_dir, text, "--top", "2", "--device", "cpu")
     assert done.returncode == 0, done.stderr
-    [expected] = explain(SentimentPipeline.load(sample_model_dir, device="cpu"),
-                         ["Stopped heating after two weeks. Avoid."], top=2)
+    [expected] = explain(SentimentPipeline.load(sample_model_dir, device="cpu"), [text], top=2)
+    assert expected["toward"] and expected["against"]
     lines = done.stdout.splitlines()
     assert lines[0] == f"{expected['label']} {expected['probability']:.2f}  (exact n-gram contributions)"
-    assert lines[1] == "Stopped heating after two weeks. Avoid."
+    assert lines[1] == text
     assert lines[2] == "  toward: " + ", ".join(f"{p['phrase']} {p['weight']:+.3f}" for p in expected["toward"])
     assert lines[3] == "  against: " + ", ".join(f"{p['phrase']} {p['weight']:+.3f}" for p in expected["against"])
 

@@ -35,3 +35,11 @@ def test_top_must_be_a_positive_integer(sample_pipeline):
 def test_an_unfitted_pipeline_says_to_fit_first():
     with pytest.raises(NotFittedError, match="fit"):
         explain(SentimentPipeline(), ["Fine."])
+
+
+def test_punctuation_alone_is_weighed_in_spans_but_never_listed_as_a_reason(sample_pipeline):
+    texts = ["Stopped heating after two weeks, though the fries were great. Avoid!", "Meh... it's ok, I guess?!"]
+    for explanation in explain(sample_pipeline, texts, top=50):
+        listed = [p["phrase"] for side in ("toward", "against") for p in explanation[side]]
+        assert listed and all(any(c.isalnum() for c in phrase) for phrase in listed)
+        assert any(not any(c.isalnum() for c in s["text"]) for s in explanation["spans"])    # "," and "." keep weights

@@ -29,16 +29,22 @@ def report(
     examples: Annotated[int, typer.Option(min=0, help="Example reviews per group.")] = 3,
     rating_column: Annotated[str | None, typer.Option(
         help="Star-rating column: count the reviews whose text reads opposite to their stars.")] = None,
+    model_dir: Annotated[Path | None, typer.Option("--model", help=(
+        "The model directory that scored the file: drivers by sentence, example reviews explained, and the "
+        "model's evaluation in the HTML report (slower: every review is split into sentences)."))] = None,
+    html: Annotated[Path | None, typer.Option(help="Also write the report as one self-contained HTML page.")] = None,
     json_path: JsonPath = None,
 ):
-    """Summarize scored reviews for a product manager: shares by product and period, top complaints, and
-    (with --time-column) every group whose negative share changed, tested at a 5 % false discovery rate.
-    The file is read in chunks: memory stays flat however many reviews it holds."""
+    """Summarize scored reviews for a product manager: shares by product and period, top complaints, what
+    drives them, and (with --time-column) every group whose negative share changed, tested at a 5 % false
+    discovery rate. The file is read in chunks: memory stays flat however many reviews it holds."""
     from ..insights import Columns, summarize_chunks
     from ..io import check_output_path, iter_table_chunks, parquet_rows, write_json
 
-    if json_path:
-        check_output_path(json_path)
+    for path, suffixes in ((json_path, None), (html, (".html", ".htm"))):
+        if path:
+            check_output_path(path, suffixes)
+    pipeline, evaluation = _scoring_model(model_dir)
     with progress_bar() as bar:
         chunks = _counted(iter_table_chunks(scored_file), bar, bar.add_task("reading", total=parquet_rows(scored_file),
                                                                             status=""))
@@ -46,11 +52,27 @@ def report(
         if text_column is None:
             text_column = next((c for c in ("review", "text") if c in first.columns), None)
         columns = Columns(by, label_column, time_column, text_column, rating_column, negative_label, period)
-        summary = summarize_chunks(itertools.chain([first], chunks), columns, top, examples, str(scored_file))
+        summary = summarize_chunks(itertools.chain([first], chunks), columns, top, examples, str(scored_file),
+                                   pipeline, evaluation)
     display.print_summary(summary)
     if json_path:
         write_json(json_path, summary)
         console.print(f"Wrote the summary to {json_path}")
+    if html:
+        from ..html_report import write_html_report
+
+        console.print(f"Wrote the report to {write_html_report(summary, html)}")
+
+
+def _scoring_model(model_dir: Path | None):
+    """The model that scored the file, and its held-out evaluation (test if it has one, else validation)."""
+    if model_dir is None:
+        return None, None
+    from ..pipeline import SentimentPipeline
+
+    pipeline = SentimentPipeline.load(model_dir)
+    split = next((name for name in ("test", "validation") if "reliability" in pipeline.metrics_.get(name, {})), None)
+    return pipeline, {**pipeline.metrics_[split], "split": split} if split else None
 
 
 def _counted(chunks, bar, task):

@@ -101,7 +101,9 @@ def _as_dict(text: str, label: str, probability: float, method: str, words: Word
     totals: dict[str, list] = {}
     for key, shown, weight in words.phrases:
         totals.setdefault(key, [shown, 0.0])[1] += weight
-    ranked = sorted(((shown, weight) for shown, weight in totals.values()), key=lambda p: -p[1])
+    # Punctuation alone keeps its weight in `spans` but is no phrase to read ("." is not a reason).
+    ranked = sorted(((shown, weight) for shown, weight in totals.values() if any(c.isalnum() for c in shown)),
+                    key=lambda p: -p[1])
     spans = [{"start": s, "end": e, "text": text[s:e], "weight": float(w)}
              for (s, e), w in zip(words.spans, words.weights, strict=True)]
     return {"text": text, "label": label, "probability": probability, "method": method, "spans": spans,

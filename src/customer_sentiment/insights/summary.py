@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -19,12 +20,17 @@ from ..changes import FALSE_DISCOVERY_RATE, MIN_REVIEWS_EACH_SIDE, PERMUTATIONS,
 from ..errors import CustomerSentimentError
 from ..io import CHUNK_ROWS, ReadOptions, iter_table_chunks
 from .chunks import Columns
+from .reading import TextReading
 from .tally import UNDATED, Tally
+
+if TYPE_CHECKING:                # PyTorch loads only when a model is given: a report of labels needs none
+    from ..pipeline import SentimentPipeline
 
 
 def summarize(frame: pd.DataFrame, by: str, label_column: str = "predicted_label", time_column: str | None = None,
               text_column: str | None = None, negative_label: str = "negative", period: str = "month",
-              top: int = 5, examples: int = 3, source: str = "the scored file", rating_column: str | None = None) -> dict:
+              top: int = 5, examples: int = 3, source: str = "the scored file", rating_column: str | None = None,
+              pipeline: SentimentPipeline | None = None, evaluation: dict | None = None) -> dict:
     """Sentiment shares by `by` (e.g. product) and by period, the products most complained about, and
     (with dates) every group whose negative share changed significantly.
 
@@ -32,6 +38,10 @@ def summarize(frame: pd.DataFrame, by: str, label_column: str = "predicted_label
     Wilson 95 % interval, its detected change if any, and `examples` negative reviews. `"changes"` lists
     the groups with a change at a false discovery rate of 5 %, most significant first (see `changes`).
     With `rating_column`, `"stars_vs_words"` counts the reviews whose text reads opposite to their stars.
+    With `text_column`, `"drivers"` lists the terms behind each shown group's complaints, and each change
+    to worse carries its `"evidence"`; with the `pipeline` that scored the reviews, by sentence, and
+    `"explained_examples"` explains example reviews word by word. `evaluation` (the model's test metrics)
+    is passed through for the HTML report's reliability diagram.
 
     >>> scored = pd.DataFrame({"product": ["fryer", "fryer", "kettle"], "date": ["2025-01-02"] * 3,
     ...                        "predicted_label": ["negative", "positive", "positive"]})
@@ -39,22 +49,28 @@ def summarize(frame: pd.DataFrame, by: str, label_column: str = "predicted_label
     'fryer'
     """
     columns = Columns(by, label_column, time_column, text_column, rating_column, negative_label, period)
-    return summarize_chunks([frame], columns, top, examples, source)
+    return summarize_chunks([frame], columns, top, examples, source, pipeline, evaluation)
 
 
 def summarize_file(path: str | Path, columns: Columns, top: int = 5, examples: int = 3,
-                   options: ReadOptions | str | None = None, chunk_rows: int = CHUNK_ROWS) -> dict:
+                   options: ReadOptions | str | None = None, chunk_rows: int = CHUNK_ROWS,
+                   pipeline: SentimentPipeline | None = None, evaluation: dict | None = None) -> dict:
     """`summarize` of a scored file read in chunks of `chunk_rows` rows: memory depends on the number of
-    groups and periods, not on the number of reviews."""
-    return summarize_chunks(iter_table_chunks(path, chunk_rows, options), columns, top, examples, str(path))
+    groups, periods and terms, not on the number of reviews."""
+    return summarize_chunks(iter_table_chunks(path, chunk_rows, options), columns, top, examples, str(path),
+                            pipeline, evaluation)
 
 
-def summarize_chunks(chunks: Iterable[pd.DataFrame], columns: Columns, top: int, examples: int, source: str) -> dict:
+def summarize_chunks(chunks: Iterable[pd.DataFrame], columns: Columns, top: int, examples: int, source: str,
+                     pipeline: SentimentPipeline | None = None, evaluation: dict | None = None) -> dict:
     """The summary of scored reviews that arrive in chunks (see `summarize`)."""
-    tally = Tally(columns, examples)
+    tally = Tally(columns, examples, pipeline)
     for chunk in chunks:
         tally.add(chunk, source)
-    return summary_of(tally, top, examples, source)
+    summary = summary_of(tally, top, examples, source)
+    if evaluation:
+        summary["evaluation"] = evaluation
+    return summary
 
 
 def summary_of(tally: Tally, top: int, examples: int, source: str) -> dict:
@@ -82,7 +98,24 @@ def summary_of(tally: Tally, top: int, examples: int, source: str) -> dict:
     summary["most_negative"] = _most_negative(table, negative, top, examples, tally, changes)
     if tally.stars is not None:
         summary["stars_vs_words"] = tally.stars.result()
+    _read_texts(summary, tally.reading)
     return summary
+
+
+def _read_texts(summary: dict, reading: TextReading) -> None:
+    """Drivers of the groups shown (the most negative, and every changed one), the evidence of each change
+    to worse, and example reviews explained (given the model)."""
+    changes = summary.get("changes", [])
+    shown = list(dict.fromkeys([e["name"] for e in summary["most_negative"]] + [c["group"] for c in changes]))
+    drivers = reading.drivers(shown)
+    if drivers:
+        summary["drivers"], summary["drivers_counted"] = drivers, reading.counted()
+    reading.add_evidence(changes)
+    examples = [c["examples"][0] for c in changes if c.get("examples")]
+    examples += [e["examples"][0] for e in summary["most_negative"] if e["examples"]]
+    explained = reading.explained(examples)
+    if explained:
+        summary["explained_examples"] = explained
 
 
 def _shares(counts: pd.Series, labels: list[str]) -> dict[str, float]:

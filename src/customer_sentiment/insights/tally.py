@@ -1,5 +1,5 @@
 """Everything the summary needs from the reviews, counted chunk by chunk: reviews per group, period
-and label; candidate examples; stars against words. Memory depends on the number of groups and
+and label; candidate examples; stars against words; the terms of the texts. Memory depends on the number of groups and
 periods, not on the number of reviews.
 """
 
@@ -9,6 +9,7 @@ import pandas as pd
 
 from .chunks import Columns, prepare
 from .examples import ExamplePool
+from .reading import TextReading
 from .stars import StarsTally
 
 UNDATED = ""                     # the period of a review without a (readable) date
@@ -17,12 +18,13 @@ UNDATED = ""                     # the period of a review without a (readable) d
 class Tally:
     """Counts of labelled reviews by (group, period, label), and what else the summary reports."""
 
-    def __init__(self, columns: Columns, examples: int):
+    def __init__(self, columns: Columns, examples: int, pipeline=None):
         self.columns = columns
         self.counts: pd.Series | None = None
         self.skipped: dict[str, int] = {}
         self.examples = ExamplePool(examples)
         self.stars = StarsTally(columns.rating, columns.negative_label) if columns.rating else None
+        self.reading = TextReading(columns.negative_label, pipeline)
 
     def add(self, chunk: pd.DataFrame, source: str) -> pd.DataFrame:
         """Count one chunk of the scored file; returns its prepared rows (for the drivers)."""
@@ -34,6 +36,7 @@ class Tally:
         self.examples.add(data[data["label"] == self.columns.negative_label])
         if self.stars is not None:
             self.stars.add(data)
+        self.reading.add(data)
         return data
 
     def table(self) -> pd.DataFrame:

@@ -1,10 +1,27 @@
 """Text to token ids: the bags' word n-gram tokenizer, the subword tokenizers of the sequence
-models, and tokenized reviews as batches of items (long reviews as overlapping windows)."""
+models, and tokenized reviews as batches of items (long reviews as overlapping windows); sentences
+and terms of review text for the report.
 
-from .batches import EncodedReviews
-from .subword import PretrainedTokenizer, SubwordTokenizer
-from .word_ngrams import WordNgramTokenizer
+Names are imported on first use: the report's sentences and terms (`text.sentences`, `text.terms`)
+need no PyTorch, which the batches import.
+"""
 
-TOKENIZERS = (WordNgramTokenizer, SubwordTokenizer, PretrainedTokenizer)
+from __future__ import annotations
 
-__all__ = ["TOKENIZERS", "EncodedReviews", "PretrainedTokenizer", "SubwordTokenizer", "WordNgramTokenizer"]
+import importlib
+
+_EXPORTS = {"EncodedReviews": "batches", "PretrainedTokenizer": "subword", "SubwordTokenizer": "subword",
+            "WordNgramTokenizer": "word_ngrams"}
+
+__all__ = ["TOKENIZERS", *_EXPORTS]
+
+
+def __getattr__(name: str):
+    if name == "TOKENIZERS":
+        value = tuple(__getattr__(n) for n in ("WordNgramTokenizer", "SubwordTokenizer", "PretrainedTokenizer"))
+    elif name in _EXPORTS:
+        value = getattr(importlib.import_module(f".{_EXPORTS[name]}", __name__), name)
+    else:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    globals()[name] = value
+    return value
