@@ -143,3 +143,20 @@ def test_a_negative_label_the_model_does_not_predict_is_an_error(sample_pipeline
             "Label 'complaint' is not one the model predicts: found negative, neutral, positive. "
             "Pass --negative-label with one of the model's labels.")):
         DriverCounts("complaint").add_sentences(sample_pipeline, ["fryer"], None, ["It leaked."])
+
+
+class _FixedModel:
+    """A stand-in for a pipeline that gives each sentence the probabilities written in it."""
+
+    classes_ = np.array(["negative", "neutral", "positive"])
+
+    def predict_proba(self, sentences):           # "0.41 ..." : P(negative) 0.41, P(positive) 0.39, P(neutral) 0.2
+        negative = np.array([float(s.split()[0]) for s in sentences])
+        return np.stack([negative, np.full_like(negative, 0.2), 0.8 - negative], axis=1)
+
+
+def test_a_sentence_the_model_is_unsure_of_sits_on_neither_side():
+    texts = ["0.7 leaked badly. 0.41 basket washes fine.", "0.7 leaked again. 0.1 lovely colour. 0.39 meh."]
+    counts = DriverCounts().add_sentences(_FixedModel(), ["fryer", "fryer"], None, texts)
+    found = counts.drivers("fryer")
+    assert (found["negative_units"], found["positive_units"]) == (2, 1)     # 0.41 and 0.39 (argmax < 0.5) are left out
