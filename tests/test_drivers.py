@@ -160,3 +160,15 @@ def test_a_sentence_the_model_is_unsure_of_sits_on_neither_side():
     counts = DriverCounts().add_sentences(_FixedModel(), ["fryer", "fryer"], None, texts)
     found = counts.drivers("fryer")
     assert (found["negative_units"], found["positive_units"]) == (2, 1)     # 0.41 and 0.39 (argmax < 0.5) are left out
+
+
+def test_each_driver_term_has_its_rate_in_each_period():
+    periods = ["2025-01"] * 4 + ["2025-02"] * 6 + [None] * 2 + ["2025-01"] * 10 + ["2025-01"] * 40
+    labels = ["negative"] * 12 + ["positive"] * 10 + ["negative", "positive"] * 20
+    texts = (["It leaked"] * 2 + ["Too loud"] * 2 + ["It leaked"] * 5 + ["Too loud"] + ["It leaked"] * 2
+             + ["Lovely"] * 10 + ["Rusty lid", "Boils fast"] * 20)
+    groups = ["fryer"] * 22 + ["kettle"] * 40
+    found = DriverCounts().add(groups, periods, labels, texts).drivers("fryer", top=5)
+    assert found["periods"] == ["2025-01", "2025-02"]          # the undated units count, in no period
+    leaked = next(t for t in found["terms"] if t["term"] == "leaked")
+    assert leaked["negative"] == 9 and leaked["rate_by_period"] == [50.0, 83.33]

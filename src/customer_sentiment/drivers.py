@@ -16,8 +16,9 @@ side, leaving out a term that is part of the phrase of one listed higher, or alw
 Undated units (period None or "") count for the drivers but on neither side of a change.
 
 Results are JSON-ready:
-- `drivers(group)`: {"group", "unit": "sentences" | "reviews", "negative_units", "positive_units",
-  "terms": [{"term", "z", "negative", "positive"}]}; negative/positive: the group's units holding the term.
+- `drivers(group)`: {"group", "unit": "sentences" | "reviews", "negative_units", "positive_units", "periods",
+  "terms": [{"term", "z", "negative", "positive", "rate_by_period"}]}; negative/positive: the group's units
+  holding the term; rate_by_period: per 100 of the group's negative units in each of `periods` (dated ones).
 - `change_evidence(group, onset)`: {"group", "onset", "unit", "before_units", "after_units",
   "terms": [{"term", "z", "before", "after", "rate_before", "rate_after"}], "examples": [{"text", "period",
   "terms"}]}: negative units from `onset` on against the dated ones before; rates per 100 negative units;
@@ -200,15 +201,20 @@ class DriverCounts:
         return sorted({name for name, _ in self._cells})
 
     def drivers(self, group: str, top: int = 10) -> dict:
-        """The terms driving `group`'s negative units against its positive ones (schema: see the module)."""
+        """The terms driving `group`'s negative units against its positive ones, each with its rate per 100
+        negative units in each dated period (`periods`), oldest first (schema: see the module)."""
         cells = np.array([cell for (name, _), cell in self._cells.items() if name == group], dtype=np.int64)
         negative, positive = self._sum(2 * cells), self._sum(2 * cells + 1)
         z = log_odds_z(negative, positive, self._sum())
         listed = self._top(z, negative, top, np.r_[2 * cells, 2 * cells + 1])
+        dated = sorted((period, 2 * cell) for (name, period), cell in self._cells.items() if name == group and period)
+        rows = np.array([row for _, row in dated], dtype=np.int64)
+        rates = 100 * self._counts[rows][:, [i for i, _ in listed]].toarray() / np.maximum(self._units[rows], 1)[:, None]
         return {"group": group, "unit": self.unit, "negative_units": int(self._units[2 * cells].sum()),
-                "positive_units": int(self._units[2 * cells + 1].sum()),
+                "positive_units": int(self._units[2 * cells + 1].sum()), "periods": [period for period, _ in dated],
                 "terms": [{"term": term, "z": round(float(z[i]), 2), "negative": int(negative[i]),
-                           "positive": int(positive[i])} for i, term in listed]}
+                           "positive": int(positive[i]), "rate_by_period": rates[:, k].round(2).tolist()}
+                          for k, (i, term) in enumerate(listed)]}
 
     def change_evidence(self, group: str, onset: str, top: int = 10, examples: int = 3) -> dict:
         """The terms of `group`'s negative units from `onset` on, against its dated ones before, with

@@ -67,11 +67,17 @@ def sample_frame() -> pd.DataFrame:
 
 
 @pytest.fixture(scope="session")
-def sample_summary(sample_frame) -> dict:
-    """The bundled sample's summary (labels from its star ratings) with every section present."""
-    summary = summarize(sample_frame, by="product", time_column="date", text_column="review")
-    text = "The heating element died after a month. Everything comes out crispy."
-    return {**with_evidence(summary, text), **extras(summary["most_negative"][0]["name"], text, "negative")}
+def sample_summary(sample_frame, sample_pipeline) -> dict:
+    """The bundled sample's summary as the demo makes it: scored by the sample model (probabilities
+    included), read by sentence, examples explained, the model's validation metrics; every section present."""
+    probabilities = sample_pipeline.predict_proba(sample_frame["review"].tolist())
+    scored = sample_frame.assign(predicted_label=sample_pipeline.classes_[probabilities.argmax(axis=1)],
+                                 **{f"prob_{label}": probabilities[:, i] for i, label in enumerate(sample_pipeline.classes_)})
+    summary = summarize(scored, by="product", time_column="date", text_column="review", rating_column="rating",
+                        pipeline=sample_pipeline, evaluation=sample_pipeline.metrics_["validation"])
+    assert all(key in summary for key in ("drivers", "stars_vs_words", "explained_examples", "evaluation"))
+    assert any("evidence" in change for change in summary["changes"])
+    return summary
 
 
 @pytest.fixture(scope="session")

@@ -116,15 +116,23 @@ def drivers(summary: dict) -> Section | None:
     negative = summary["negative_label"]
     cards = []
     for group in groups:
-        rows = [[term["term"], f"{term['z']:+.1f}", f"{term['negative']:,}", f"{term['positive']:,}"]
-                for term in group["terms"]]
+        rows = [[term["term"], f"{term['z']:+.1f}", f"{term['negative']:,}", f"{term['positive']:,}",
+                 tag("span", _spark(term.get("rate_by_period", [])), cls="spark")] for term in group["terms"]]
+        period = summary.get("period", "period")
         cards.append(tag("article", tag("h3", group["group"]),
-                         table(["term", "z", negative, "positive"], rows, numeric=(1, 2, 3),
-                               caption=f"{group['unit'].capitalize()} that mention each term"),
+                         table(["term", "z", negative, "positive", f"by {period}"], rows, numeric=(1, 2, 3),
+                               caption=f"{group['unit'].capitalize()} that mention each term; by {period}: its share "
+                                       f"of the {negative} {group['unit']}, oldest first"),
                          cls="card"))
     note = tag("p", f"A term's z is how far more often it appears in {negative} text than in positive text, "
                     "in standard errors: above 2 is unlikely to be chance.", cls="note")
     return Section("drivers", "What drives negative reviews", join([note, tag("div", join(cards), cls="grid")]))
+
+
+def _spark(values: list[float]) -> str:
+    """Rates as block characters scaled to their largest: '▁▃█' rises."""
+    top = max(values, default=0) or 1
+    return "".join("▁▂▃▄▅▆▇█"[min(7, int(8 * v / top))] for v in values)
 
 
 def change_badge(change: dict | None) -> Markup:
