@@ -74,7 +74,7 @@ def print_summary(summary: dict, console: Console = stdout) -> None:
     if summary.get("drivers"):
         _print_drivers(summary, console)
     if "stars_vs_words" in summary:
-        _print_stars_vs_words(summary["stars_vs_words"], summary["by"], console)
+        _print_stars_vs_words(summary["stars_vs_words"], summary["by"], summary["negative_label"], console)
     for entry in summary["most_negative"]:
         if entry["examples"]:
             console.print(f"[bold]{_shown(entry['name'])}[/]: {_shown(negative)} reviews, for example")
@@ -152,10 +152,11 @@ def _print_drivers(summary: dict, console: Console) -> None:
     console.print(table)
 
 
-def _print_stars_vs_words(stars: dict, by: str, console: Console) -> None:
+def _print_stars_vs_words(stars: dict, by: str, negative: str, console: Console) -> None:
     """Per group, the reviews whose text reads opposite to their stars: where the star average misleads."""
     sure = f"with probability ≥ {stars['confident_at']:.0%}" if stars["confident_at"] else "by label (no probabilities)"
-    table = Table(_shown(by), "rated", "stars", "4-5★, negative text", "1-2★, positive text", "share",
+    other = "positive" if negative == "negative" else f"not {_shown(negative)}"
+    table = Table(_shown(by), "rated", "stars", f"4-5★, {_shown(negative)} text", f"1-2★, {other} text", "share",
                   title="Stars against words", title_justify="left",
                   caption=f"Text the model reads as the opposite of its stars, {sure}")
     for row in stars["groups"]:

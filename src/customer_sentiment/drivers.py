@@ -45,6 +45,7 @@ if TYPE_CHECKING:                # the pipeline (training, inference) is needed 
 # A sentence counts on the side of its label only when the model is more sure of it than of all other labels
 # together: "The basket is dishwasher safe." at 0.41 negative, 0.39 positive is no complaint.
 SENTENCE_CONFIDENCE = 0.5
+NEUTRAL_LABELS = ["neutral"]   # with positive_label None: on neither side (compared lower-cased)
 MIN_COUNT = 3                  # units: a term seen twice is an anecdote, not a driver
 Z_LISTED = 1.96                # descriptive: no correction for the thousands of terms compared
 # The prior's total, as a multiple of the term counts compared. On the sample, 0.1 lists nothing for a fault
@@ -116,13 +117,15 @@ class DriverCounts:
 
     def add(self, groups, periods, labels, texts, unit: str = "reviews") -> DriverCounts:
         """Count one chunk: a unit's group, period (e.g. "2025-10"; None when undated), label and text.
-        Units with a label neither negative nor positive (e.g. neutral) are left out."""
+        Units with a label neither negative nor positive are left out; with `positive_label` None, every
+        label but the negative one and "neutral" is the positive side."""
         if self.unit not in (None, unit):
             raise ValueError(f"these counts are of {self.unit}; add {unit} to another DriverCounts")
         self.unit = unit
         labels = pd.Series(np.asarray(labels, dtype=object)).fillna("").to_numpy()
         negative = labels == self.negative_label
-        other = labels != "" if self.positive_label is None else labels == self.positive_label
+        other = ((labels != "") & ~np.isin(np.char.lower(labels.astype(str)), NEUTRAL_LABELS) if self.positive_label is None
+                 else labels == self.positive_label)
         keep = np.flatnonzero(negative | other)
         cells = self._cell_ids(np.asarray(groups, dtype=object)[keep], _as_periods(periods, len(labels))[keep])
         rows = 2 * cells + (~negative[keep]).astype(np.int64)
@@ -194,11 +197,6 @@ class DriverCounts:
         self._examples = kept[kept.groupby("cell").cumcount() < EXAMPLES_KEPT].reset_index(drop=True)
 
     # ------------------------------------------------------------------ results
-
-    @property
-    def groups(self) -> list[str]:
-        """The groups counted so far, sorted."""
-        return sorted({name for name, _ in self._cells})
 
     def drivers(self, group: str, top: int = 10) -> dict:
         """The terms driving `group`'s negative units against its positive ones, each with its rate per 100

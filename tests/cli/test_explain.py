@@ -58,3 +58,8 @@ def test_a_file_name_that_is_not_there_is_not_taken_for_a_review(sample_model_di
     assert done.returncode == 1
     assert done.stderr == (f"error: There is no file {tmp_path / 'reviewz.csv'}. Check the path; to explain a "
                            f"review's text, pass the text itself.\n")
+
+
+def test_an_empty_review_is_a_user_error(sample_model_dir):
+    done = invoke("explain", sample_model_dir, "   ")
+    assert done.returncode == 1 and "error: The review to explain is empty" in done.stderr

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from customer_sentiment.insights import Columns, summarize, summarize_chunks, summarize_file
 from customer_sentiment.insights.chunks import parse_dates, period_names
@@ -52,3 +53,32 @@ def test_dates_parse_as_iso_first_and_mixed_formats_after():
     assert dates.isna().tolist() == [False, False, False, True, True, True]
     assert period_names(dates, "M").tolist() == ["2025-10", "2025-11", "2025-10", None, None, None]
     assert period_names(dates, "Q").tolist()[:2] == ["2025Q4", "2025Q4"]
+
+
+def test_a_file_sorted_by_label_gives_the_same_summary_in_any_chunks(tmp_path):
+    """Which labels a chunk happens to hold decides nothing: the first chunks here hold no positive review,
+    and only one label has its probability column."""
+    frame = varied_scored().assign(predicted_label=lambda f: f["predicted_label"].where(f.index % 5 > 0, "neutral"))
+    frame.drop(columns="prob_positive").sort_values("predicted_label", kind="stable").to_csv(tmp_path / "s.csv", index=False)
+    columns = Columns("product", time="date", text="review", rating="rating")
+    in_chunks = summarize_file(tmp_path / "s.csv", columns, chunk_rows=7)
+    assert in_chunks == summarize_file(tmp_path / "s.csv", columns, chunk_rows=None)
+    fryer = next(d for d in in_chunks["drivers"] if d["group"] == "fryer")
+    assert fryer["positive_units"] == int(((frame["product"] == "fryer") & (frame["predicted_label"] == "positive")).sum())
+
+
+def test_infinities_and_empty_groups_are_no_numbers_and_no_names(tmp_path):
+    import json
+
+    frame = varied_scored().astype({"rating": object, "prob_positive": object})
+    frame.loc[0, "rating"], frame.loc[1, "prob_positive"], frame.loc[2, "rating"] = "inf", "-inf", "five stars"
+    frame.loc[3:5, "product"] = "  "
+    frame.to_csv(tmp_path / "scored.csv", index=False)
+    frame.loc[3:5, "product"] = None
+    frame.astype({"rating": str, "prob_positive": str}).to_parquet(tmp_path / "scored.parquet")
+    columns = Columns("product", time="date", text="review", rating="rating")
+    for name in ("scored.csv", "scored.parquet"):
+        summary = summarize_file(tmp_path / name, columns)
+        json.loads(json.dumps(summary), parse_constant=lambda c: pytest.fail(f"{c} in the JSON"))
+        assert "(none)" in [g["name"] for g in summary["groups"]] and "" not in [g["name"] for g in summary["groups"]]
+        assert summary["skipped"]["rating in 'rating' not a finite number (left out of stars against words)"] == 2

@@ -50,3 +50,11 @@ def test_terms_are_counted_in_a_bounded_number_of_reviews_per_cell_whatever_the_
 def test_without_text_there_are_no_drivers():
     summary = summarize(fryer_fault().drop(columns="review"), by="product", time_column="date")
     assert "drivers" not in summary and "evidence" not in summary["changes"][0]
+
+
+def test_the_review_that_crosses_the_cap_is_cut_there(monkeypatch):
+    monkeypatch.setattr(reading, "CHARACTERS_PER_CELL", 30)
+    data = pd.DataFrame({"group": "fryer", "period": "2025-07", "label": "negative",
+                         "text": ["Door hinge snapped", "The drawer stuck" + " and stuck" * 10_000, "Never counted"]})
+    kept = reading.TextReading("negative")._within_cap(data)
+    assert kept["text"].tolist() == ["Door hinge snapped", "The drawer s"]        # 18 + 12 = 30 characters

@@ -43,3 +43,10 @@ def test_without_probabilities_the_label_decides_and_the_summary_says_so():
 
 def test_without_a_rating_column_there_is_no_such_section():
     assert "stars_vs_words" not in summarize(rated(), by="product")
+
+
+def test_labels_other_than_positive_and_negative_count_as_the_other_side():
+    frame = rated().replace({"predicted_label": {"negative": "complaint", "positive": "other"}})
+    frame = frame.rename(columns={"prob_negative": "prob_complaint", "prob_positive": "prob_other"})
+    stars = summarize(frame, by="product", rating_column="rating", negative_label="complaint")["stars_vs_words"]
+    assert (stars["groups"][0]["high_stars_negative_text"], stars["groups"][0]["low_stars_positive_text"]) == (1, 1)

@@ -63,6 +63,9 @@ def _reviews(review: str, pipeline, text_column: str | None, limit: int, encodin
         if text_column:
             raise CustomerSentimentError("--text-column was given with a review's text, not a file",
                                          fix="Pass a review file, or drop --text-column.")
+        if not review.strip():
+            raise CustomerSentimentError("The review to explain is empty", expected="a review's text or a review file",
+                                         fix='Pass the text in quotes, e.g. "Stopped heating after a week".')
         return [review]
     column = text_column or pipeline.config_.get("data", {}).get("text_column") or defaults_of(DataSettings)["text_column"]
     reviews = read_reviews(path, column, options=ReadOptions(encoding, delimiter))

@@ -17,6 +17,7 @@ from ..io import require_columns
 
 PERIODS = {"month": "M", "quarter": "Q", "week": "W"}
 NO_LABEL = "no label (empty review text)"
+NO_GROUP = "(none)"              # the group of a review whose group cell is empty, in every file format
 
 
 @dataclass(frozen=True)
@@ -55,24 +56,34 @@ def prepare(chunk: pd.DataFrame, columns: Columns, skipped: dict[str, int]) -> p
     unlabelled = labels.eq("").to_numpy()
     _count(skipped, NO_LABEL, int(unlabelled.sum()))
     keep = ~unlabelled
-    data = pd.DataFrame({"group": chunk[columns.by].astype("string").fillna("(none)").to_numpy()[keep],
+    groups = chunk[columns.by].astype("string").str.strip().replace("", pd.NA).fillna(NO_GROUP)
+    data = pd.DataFrame({"group": groups.to_numpy()[keep],
                          "label": labels.to_numpy()[keep]}, index=chunk.index[keep])
     data["group"], data["label"] = data["group"].astype(object), data["label"].astype(object)
     if columns.text:
         data["text"] = chunk.loc[data.index, columns.text].astype("string").fillna("").to_numpy(dtype=object)
     for column in chunk.columns:
         if str(column).startswith("prob_"):
-            data[str(column)] = pd.to_numeric(chunk.loc[data.index, column], errors="coerce").to_numpy(dtype=float)
+            data[str(column)] = _numbers(chunk.loc[data.index, column])
     if f"prob_{columns.negative_label}" in data:
         data["confidence"] = data[f"prob_{columns.negative_label}"]
     if columns.rating:
-        data["rating"] = pd.to_numeric(chunk.loc[data.index, columns.rating], errors="coerce").to_numpy(dtype=float)
+        data["rating"] = _numbers(chunk.loc[data.index, columns.rating])
+        given = chunk.loc[data.index, columns.rating].astype("string").str.strip().fillna("").ne("").to_numpy()
+        _count(skipped, f"rating in '{columns.rating}' not a finite number (left out of stars against words)",
+               int((given & np.isnan(data["rating"].to_numpy())).sum()))
     if columns.time:
         dates = parse_dates(chunk.loc[data.index, columns.time])
         _count(skipped, f"unreadable date in '{columns.time}' (left out of the period tables)", int(dates.isna().sum()))
         data["date"] = dates.to_numpy()
         data["period"] = period_names(dates, PERIODS[columns.period]).to_numpy(dtype=object)
     return data
+
+
+def _numbers(values: pd.Series) -> np.ndarray:
+    """Numbers as floats; NaN for text, missing values and infinities (which no JSON can hold)."""
+    numbers = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float)
+    return np.where(np.isfinite(numbers), numbers, np.nan)
 
 
 def parse_dates(values: pd.Series) -> pd.Series:

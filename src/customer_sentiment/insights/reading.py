@@ -8,16 +8,17 @@ leaked" counts its complaint on the negative side and its praise on the positive
 3,000 to 5,000 sentences a second on one core, see `text.sentences`).
 
 The terms are counted in the first reviews of each group, period and label in the file, up to
-`CHARACTERS_PER_CELL` characters of text (about 100 reviews of 500 characters): enough to rank a
-product's complaint terms month by month, while the work stays bounded by groups x periods, not by the
-reviews (counting every term of a million long reviews takes minutes). The summary says how many
-reviews were read and how many counted (`"drivers_counted"`).
+`CHARACTERS_PER_CELL` characters of text (about 100 reviews of 500 characters; the review that crosses
+it is cut there): enough to rank a product's complaint terms month by month, while the work stays
+bounded by groups x periods, not by the reviews (counting every term of a million long reviews takes
+minutes). The summary says how many reviews were read and how many counted (`"drivers_counted"`).
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -47,10 +48,8 @@ class TextReading:
             return
         self.read += len(data)
         data = self._within_cap(data)
-        if self.counts is None:                        # neutral reviews sit on neither side, if there are any
-            positive = "positive" if (self.pipeline is None and "positive" in set(data["label"])) or (
-                self.pipeline is not None and "positive" in self.pipeline.labels_) else None
-            self.counts = DriverCounts(self.negative_label, positive)
+        if self.counts is None:          # negative against every other label but "neutral", whatever the chunk holds
+            self.counts = DriverCounts(self.negative_label, positive_label=None)
         periods = data["period"] if "period" in data else None
         if self.pipeline is None:
             self.counts.add(data["group"], periods, data["label"], data["text"])
@@ -68,10 +67,13 @@ class TextReading:
         before = 0 if self.per_cell is None else self.per_cell["characters"].reindex(cell, fill_value=0).to_numpy()
         start = lengths.groupby(keys).cumsum().to_numpy() - lengths.to_numpy() + before
         keep = start < CHARACTERS_PER_CELL
-        counted = pd.DataFrame({"reviews": 1, "characters": lengths.to_numpy()}, index=cell)[keep]
-        counted = counted.groupby(level=[0, 1, 2]).sum()
+        room = np.minimum(lengths.to_numpy(), CHARACTERS_PER_CELL - start)[keep]     # a long review is cut
+        counted = pd.DataFrame({"reviews": 1, "characters": room}, index=cell[keep]).groupby(level=[0, 1, 2]).sum()
         self.per_cell = counted if self.per_cell is None else self.per_cell.add(counted, fill_value=0)
-        return data[keep]
+        kept = data[keep]
+        if (room < lengths.to_numpy()[keep]).any():
+            kept = kept.assign(text=[text[:int(n)] for text, n in zip(kept["text"], room, strict=True)])
+        return kept
 
     def counted(self) -> dict:
         """How many reviews with text were read, and how many had their terms counted."""

@@ -6,8 +6,8 @@ Where many reviews disagree, the star average misleads, and the text is the bett
 
 A review counts when its stars map to one side (1-2 negative, 4-5 positive: the rating map of
 `train --rating-column`) and the model puts the opposite label on its text with a calibrated
-probability of at least `CONFIDENT`. Without probability columns in the scored file, the label alone
-decides (and the result says so).
+probability of at least `CONFIDENT` (the negative label against any label but it and "neutral").
+Without probability columns in the scored file, the label alone decides (and the result says so).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import pandas as pd
 
 from ..io import RatingMap, clean_texts
 
+NEUTRAL = ["neutral"]            # labels on neither side; every other label but the negative one is positive text
 CONFIDENT = 0.8                  # calibrated: about 8 in 10 such texts really are what the model says
 EXAMPLES = 3
 
@@ -24,20 +25,22 @@ EXAMPLES = 3
 class StarsTally:
     """Per group: rated reviews, their star sum, and how many read opposite to their stars."""
 
-    def __init__(self, rating_column: str, negative_label: str, positive_label: str = "positive",
-                 rating_map: RatingMap | None = None):
-        self.rating_column, self.negative, self.positive = rating_column, negative_label, positive_label
+    def __init__(self, rating_column: str, negative_label: str, rating_map: RatingMap | None = None):
+        self.rating_column, self.negative = rating_column, negative_label
         self.map = rating_map or RatingMap.default()
         self.counts: pd.DataFrame | None = None
         self.examples: pd.DataFrame | None = None
-        self.with_probabilities = True
+        self.with_probabilities: bool | None = None
 
     def add(self, data: pd.DataFrame) -> None:
+        # The file's columns decide, the same for every chunk: with probabilities if it has any.
+        self.with_probabilities = any(str(column).startswith("prob_") for column in data.columns)
         rated = data[data["rating"].notna()]
         stars = self._star_sides(rated["rating"].to_numpy())
         confidence = self._text_confidence(rated)
         sure = confidence >= CONFIDENT
-        text_negative, text_positive = rated["label"].eq(self.negative).to_numpy(), rated["label"].eq(self.positive).to_numpy()
+        text_negative = rated["label"].eq(self.negative).to_numpy()
+        text_positive = ~text_negative & ~rated["label"].str.lower().isin(NEUTRAL).to_numpy()
         frame = pd.DataFrame({"group": rated["group"].to_numpy(), "rated": 1, "stars": rated["rating"].to_numpy(),
                               "high_stars_negative_text": (stars == 1) & text_negative & sure,
                               "low_stars_positive_text": (stars == -1) & text_positive & sure})
@@ -73,15 +76,15 @@ class StarsTally:
         return side
 
     def _text_confidence(self, rated: pd.DataFrame) -> np.ndarray:
-        """The probability the model gave its own label; 1 where the file has no probabilities."""
-        columns = {label: f"prob_{label}" for label in rated["label"].unique()}
-        if not all(column in rated for column in columns.values()):
-            self.with_probabilities = False
+        """The probability the model gave its own label (0 if the file has none for that label); 1 for
+        every review where the file has no probabilities at all."""
+        if not self.with_probabilities:
             return np.ones(len(rated))
         confidence = np.zeros(len(rated))
-        for label, column in columns.items():
-            mine = rated["label"].eq(label).to_numpy()
-            confidence[mine] = rated[column].to_numpy()[mine]
+        for label in rated["label"].unique():
+            if f"prob_{label}" in rated:
+                mine = rated["label"].eq(label).to_numpy()
+                confidence[mine] = np.nan_to_num(rated[f"prob_{label}"].to_numpy()[mine])
         return confidence
 
     def _examples(self) -> list[dict]:

@@ -49,6 +49,8 @@ def summarize(frame: pd.DataFrame, by: str, label_column: str = "predicted_label
     'fryer'
     """
     columns = Columns(by, label_column, time_column, text_column, rating_column, negative_label, period)
+    if not frame.index.is_unique:                      # rows are told apart by their index
+        frame = frame.reset_index(drop=True)
     return summarize_chunks([frame], columns, top, examples, source, pipeline, evaluation)
 
 
@@ -82,7 +84,8 @@ def summary_of(tally: Tally, top: int, examples: int, source: str) -> dict:
     labels, negative = sorted(table["label"].unique()), columns.negative_label
     if negative not in labels:
         raise CustomerSentimentError(
-            f"Label '{negative}' not found in column '{columns.label}' of {source}", found=str(labels),
+            f"Label '{negative}' not found in column '{columns.label}' of {source}",
+            found=str(labels) if len(labels) <= 20 else f"{len(labels):,} labels, e.g. {labels[:10]}",
             fix="Pass --negative-label with the label to track (e.g. the complaint class).")
     by_label = table.groupby("label")["reviews"].sum()
     summary = {"reviews": int(by_label.sum()), "labels": labels, "by": columns.by, "negative_label": negative,

@@ -32,9 +32,11 @@ def check_output_path(path: str | Path, suffixes: tuple[str, ...] | None = None)
     """Fail early, before any work, if `path` cannot be written: a missing folder, a directory, a wrong suffix."""
     path = Path(path)
     if suffixes and path.suffix.lower() not in suffixes:
-        raise CustomerSentimentError(f"Cannot write {path}", expected=f"a name ending in {', '.join(suffixes)} "
-                                     f"(uncompressed; Parquet compresses itself)",
-                                     fix="Pass another output name, e.g. scored.parquet.")
+        tables = ".parquet" in suffixes
+        example = "scored.parquet" if tables else f"report{suffixes[0]}"
+        raise CustomerSentimentError(f"Cannot write {path}", expected=f"a name ending in {', '.join(suffixes)}"
+                                     + (" (uncompressed; Parquet compresses itself)" if tables else ""),
+                                     fix=f"Pass another output name, e.g. {example}.")
     if path.is_dir():
         raise CustomerSentimentError(f"Cannot write {path}: it is a directory", fix="Pass a file name.")
     if not path.parent.is_dir():
