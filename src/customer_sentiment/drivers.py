@@ -96,10 +96,10 @@ class DriverCounts:
     """Term counts of negative and positive units per (group, period), added chunk by chunk.
 
     >>> texts = ["The heating element died.", "Crispy fries, love it.", "The lid leaks.", "Sturdy and quiet."]
-    >>> counts = DriverCounts().add(["fryer", "fryer", "kettle", "kettle"] * 20, None, ["negative", "positive"] * 40,
-    ...                             texts * 20)
+    >>> counts = DriverCounts().add(["fryer", "fryer", "kettle", "kettle"] * 20, ["2025-01"] * 40 + ["2025-02"] * 40,
+    ...                             ["negative", "positive"] * 40, texts * 20)
     >>> counts.drivers("fryer")["terms"]
-    [{'term': 'heating element died', 'z': 2.65, 'negative': 20, 'positive': 0}]
+    [{'term': 'heating element died', 'z': 2.65, 'negative': 20, 'positive': 0, 'rate_by_period': [100.0, 100.0]}]
     """
 
     def __init__(self, negative_label: str = "negative", positive_label: str | None = "positive", ngram_max: int = 3,
