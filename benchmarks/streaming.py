@@ -13,7 +13,6 @@ while the files grow: predict streams in chunks.
 from __future__ import annotations
 
 import argparse
-import os
 import subprocess
 import sys
 import tempfile
@@ -25,16 +24,22 @@ sys.path.insert(0, str(HERE))
 
 from imdb import fetch_imdb  # noqa: E402
 
+# A child's ru_maxrss starts at the RSS of the process that spawned it (Linux folds the parent's high-water
+# mark in at exec), and this script holds the reviews in memory: a small launcher process spawns the command
+# and reports the command's own peak.
+_LAUNCHER = ("import os, subprocess, sys; child = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL); "
+             "_, status, usage = os.wait4(child.pid, 0); print(os.waitstatus_to_exitcode(status), usage.ru_maxrss)")
+
 
 def peak_rss_of(command: list) -> tuple[float, float]:
-    """Wall seconds and peak RSS (MB) of one command, in a child process of its own (os.wait4)."""
+    """Wall seconds and peak RSS (MB) of one command, in a process of its own."""
     start = time.perf_counter()
-    child = subprocess.Popen([str(c) for c in command], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(child.pid, 0)
+    done = subprocess.run([sys.executable, "-c", _LAUNCHER, *map(str, command)], capture_output=True, text=True)
     seconds = time.perf_counter() - start
-    if status:
-        raise SystemExit(child.stderr.read().decode())
-    return seconds, usage.ru_maxrss / 1024
+    status, kilobytes = done.stdout.split()
+    if int(status):
+        raise SystemExit(done.stderr)
+    return seconds, int(kilobytes) / 1024
 
 
 def main() -> int:

@@ -56,6 +56,20 @@ def cli_command() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "customer_sentiment"]
 
 
+# Measures a command's peak memory from a small launcher process: a child's ru_maxrss starts at the RSS of
+# the process that spawned it (Linux folds the parent's high-water mark in at exec), so a command spawned by
+# this test process, after it has trained models, would report this process's size rather than its own.
+_PEAK_RSS_LAUNCHER = ("import os, subprocess, sys; child = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL); "
+                      "_, status, usage = os.wait4(child.pid, 0); print(os.waitstatus_to_exitcode(status), usage.ru_maxrss)")
+
+
+def peak_rss_mb(command: list) -> tuple[int, float, str]:
+    """Run `command`; its exit status, its own peak RSS in MB, and its stderr."""
+    done = subprocess.run([sys.executable, "-c", _PEAK_RSS_LAUNCHER, *map(str, command)], capture_output=True, text=True)
+    status, kilobytes = done.stdout.split()
+    return int(status), int(kilobytes) / 1024, done.stderr
+
+
 def run_cli(*args: str, cwd: Path | None = None, timeout: int = 300, columns: int | None = None):
     """Run `customer-sentiment ARGS` as a user would, in a fresh process; `columns` sets the terminal width."""
     env = {**os.environ, "COLUMNS": str(columns)} if columns else None

@@ -295,12 +295,12 @@ def test_train_works_for_every_architecture(tmp_path, name):
     sample.loc[sample.index[0], "review"] = long_review                 # longer than any window
     data = tmp_path / "reviews.csv"
     sample.to_csv(data, index=False)
-    done = run_cli("train", data, "--rating-column", "rating", "--model", name, "--epochs", "1", "-q",
-                   "-o", tmp_path / "model", "--run-dir", tmp_path / "run")
+    done = invoke("train", data, "--rating-column", "rating", "--model", name, "--epochs", "1", "-q",
+                  "-o", tmp_path / "model", "--run-dir", tmp_path / "run")
     assert done.returncode == 0, done.stderr
     pipeline = SentimentPipeline.load(tmp_path / "model")
     assert pipeline.config_["architecture"] == name
-    done = run_cli("predict", tmp_path / "model", data, "-o", tmp_path / "scored.csv", "--id-column", "review_id", "-q")
+    done = invoke("predict", tmp_path / "model", data, "-o", tmp_path / "scored.csv", "--id-column", "review_id", "-q")
     assert done.returncode == 0, done.stderr
     scored = pd.read_csv(tmp_path / "scored.csv")
     columns = [f"prob_{label}" for label in pipeline.labels_]           # the command and the API: one path

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import gzip
-import os
 import random
-import subprocess
 
 import pandas as pd
 import pytest
 
-from ..conftest import cli_command
+from ..conftest import cli_command, peak_rss_mb
 
 WORDS = "great product broke after a week love it terrible battery fast shipping would buy again not worth".split()
 
@@ -26,10 +24,8 @@ def test_predict_on_2000_rows_of_one_megabyte_stays_under_1_5_gb(sample_model_di
     output = tmp_path / "scored.parquet"
     command = [*cli_command(), "predict", str(sample_model_dir), str(data), "--output", str(output),
                "--keep-columns", "id", "-q"]
-    child = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(child.pid, 0)
-    assert status == 0, child.stderr.read().decode()
-    peak_mb = usage.ru_maxrss / 1024
+    status, peak_mb, stderr = peak_rss_mb(command)
+    assert status == 0, stderr
     assert peak_mb < 1_500, f"peak RSS {peak_mb:,.0f} MB"
     scored = pd.read_parquet(output)
     assert scored["id"].tolist() == list(range(2_000)) or scored["id"].tolist() == [str(i) for i in range(2_000)]
