@@ -47,16 +47,15 @@ class ExamplePool:
         return [_example(row) for _, row in _ranked(chosen).drop_duplicates("text").head(n).iterrows()]
 
 
-def _words(texts: pd.Series, prefix: int = 400) -> np.ndarray:
-    """Words in each text (runs of non-space), counted by Arrow in its first `prefix` characters, and in
-    full only where those hold fewer than MIN_WORDS: all a ranking needs, at a bounded cost per review."""
+def _words(texts: pd.Series) -> np.ndarray:
+    """For ranking: MIN_WORDS where a text has at least that many words (runs of non-space), 1 where it has
+    fewer but some, 0 where none. Arrow's anchored regular expression stops after the first words, so a long
+    review costs no more than a short one."""
     array = pa.array(texts.to_numpy(dtype=object), type=pa.large_string(), from_pandas=True)
-    words = pc.count_substring_regex(pc.utf8_slice_codeunits(array, 0, prefix), r"\S+").fill_null(0)
-    words = words.to_numpy(zero_copy_only=False).copy()
-    again = np.flatnonzero((words < MIN_WORDS) & (pc.utf8_length(array).fill_null(0).to_numpy(zero_copy_only=False) > prefix))
-    if len(again):
-        words[again] = pc.count_substring_regex(array.take(pa.array(again)), r"\S+").to_numpy(zero_copy_only=False)
-    return words
+    long_enough = pc.match_substring_regex(array, rf"^\s*(?:\S+\s+){{{MIN_WORDS - 1}}}\S").fill_null(False)
+    some = pc.match_substring_regex(array, r"\S").fill_null(False)
+    return np.where(long_enough.to_numpy(zero_copy_only=False), MIN_WORDS,
+                    some.to_numpy(zero_copy_only=False).astype(int))
 
 
 def _ranked(reviews: pd.DataFrame) -> pd.DataFrame:

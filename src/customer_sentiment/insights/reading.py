@@ -50,6 +50,8 @@ class TextReading:
         data = self._within_cap(data)
         if self.counts is None:          # negative against every other label but "neutral", whatever the chunk holds
             self.counts = DriverCounts(self.negative_label, positive_label=None)
+        if data.empty:                   # every cell of this chunk is full: nothing to count
+            return
         periods = data["period"] if "period" in data else None
         if self.pipeline is None:
             self.counts.add(data["group"], periods, data["label"], data["text"])
