@@ -59,15 +59,24 @@ def cli_command() -> list[str]:
 # Measures a command's peak memory from a small launcher process: a child's ru_maxrss starts at the RSS of
 # the process that spawned it (Linux folds the parent's high-water mark in at exec), so a command spawned by
 # this test process, after it has trained models, would report this process's size rather than its own.
-_PEAK_RSS_LAUNCHER = ("import os, subprocess, sys; child = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL); "
-                      "_, status, usage = os.wait4(child.pid, 0); print(os.waitstatus_to_exitcode(status), usage.ru_maxrss)")
+_PEAK_RSS_LAUNCHER = ("import os, subprocess, sys; child = subprocess.Popen(sys.argv[2:]); "
+                      "_, status, usage = os.wait4(child.pid, 0); open(sys.argv[1], 'w').write(str(usage.ru_maxrss)); "
+                      "sys.exit(os.waitstatus_to_exitcode(status))")
+
+
+def with_peak_rss(command: list, record: Path) -> list:
+    """`command`, launched so that its own peak RSS (kB) is written to `record` when it ends."""
+    return [sys.executable, "-c", _PEAK_RSS_LAUNCHER, str(record), *map(str, command)]
 
 
 def peak_rss_mb(command: list) -> tuple[int, float, str]:
     """Run `command`; its exit status, its own peak RSS in MB, and its stderr."""
-    done = subprocess.run([sys.executable, "-c", _PEAK_RSS_LAUNCHER, *map(str, command)], capture_output=True, text=True)
-    status, kilobytes = done.stdout.split()
-    return int(status), int(kilobytes) / 1024, done.stderr
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        record = Path(folder) / "peak"
+        done = subprocess.run(with_peak_rss(command, record), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        return done.returncode, int(record.read_text()) / 1024, done.stderr
 
 
 def run_cli(*args: str, cwd: Path | None = None, timeout: int = 300, columns: int | None = None):

@@ -316,10 +316,10 @@ def gzip_rows(rows: int, megabytes: float) -> bytes:
 
 
 def memory_below(megabytes: int):
-    """Peak memory of the children this process waited for (the subprocess run by the case)."""
+    """The isolated case's own peak memory, which its launcher wrote beside its folders
+    (`conftest.with_peak_rss`: a child's ru_maxrss would start at this test process's size)."""
     def check(where: Where, done) -> None:
-        import resource
-        peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024          # kB on Linux
+        peak = int((where.data.parent / "peak_rss_kb").read_text()) / 1024          # kB on Linux
         assert peak < megabytes, f"peak memory {peak:.0f} MB"
     return check
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from ..conftest import cli_command, invoke
+from ..conftest import cli_command, invoke, with_peak_rss
 from .corpus import CASES, CLASSES, Case, Where, count_by_class
 
 TIMEOUT = 60                  # seconds a case may run in its own process
@@ -40,8 +40,9 @@ def isolated(tmp_path_factory, sample_model_dir):
             where = folders(tmp_path_factory.mktemp(case.name), sample_model_dir)
             args = case.make(where)
             before = listing(where.data), listing(where.out)
-            started[case.name] = where, before, subprocess.Popen(
-                [*cli_command(), *map(str, args)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            command = with_peak_rss([*cli_command(), *args], where.data.parent / "peak_rss_kb")
+            started[case.name] = where, before, subprocess.Popen(command, stdout=subprocess.PIPE,
+                                                                 stderr=subprocess.PIPE, text=True)
     yield started
     for _, _, process in started.values():
         if process.poll() is None:
