@@ -52,11 +52,13 @@ def extras(group: str, text: str, label: str) -> dict:
 
 
 def with_evidence(summary: dict, text: str) -> dict:
-    """The first change with the terms and sentences that changed with it."""
+    """The first change with the terms and sentences that changed with it (as `change_evidence` gives them)."""
     summary["changes"][0]["evidence"] = {
-        "terms": [{"term": "heating element", "z": 5.2, "rate_before": 0.01, "rate_after": 0.12},
-                  {"term": text, "z": 3.9, "rate_before": 0.0, "rate_after": 0.07}],
-        "sentences": ["The heating element died after a month.", text]}
+        "unit": "sentences", "before_units": 156, "after_units": 436,
+        "terms": [{"term": "heating element", "z": 5.2, "before": 0, "after": 39},
+                  {"term": text, "z": 3.9, "before": 0, "after": 21}],
+        "examples": [{"text": "The heating element died after a month.", "period": "2025-10"},
+                     {"text": text, "period": "2025-11"}]}
     return summary
 
 

@@ -14,9 +14,9 @@ Keys read (a section is shown only when its key is present and not empty):
   probability?}]}] -> Products
 - ``change_test`` {groups_tested, groups_too_small, false_discovery_rate, min_reviews_each_side} and
   ``changes`` [{group, direction "worse"|"better", onset, before_share, after_share, before_reviews,
-  after_reviews, q_value, examples?, evidence? {terms [{term, z, rate_before, rate_after (shares in 0..1),
-  before?, after? (counts)}], unit?, before_units?, after_units? (with the counts: "0 of 156 -> 39 of 436
-  sentences", instead of the rates), sentences? [str], examples? [{text, period?}]}}] -> Detected changes
+  after_reviews, q_value, examples?, evidence? (`drivers.DriverCounts.change_evidence`: {unit, before_units,
+  after_units, terms [{term, z, before, after}] shown as "0 of 156 -> 39 of 436 sentences", examples [{text,
+  period}]})}] -> Detected changes
 - ``drivers`` [{group, unit "sentences"|"reviews", terms [{term, z, negative, positive}]}] (z > 0: more
   frequent in negative text; negative/positive: how many units mention it) -> What drives negative reviews
 - ``stars_vs_words`` {rating_column, groups [{name, reviews, star_average, high_stars_negative_text,

@@ -89,23 +89,16 @@ def _evidence(change: dict) -> Markup:
     parts = []
     evidence = change.get("evidence") or {}
     if evidence.get("terms"):
-        rows = [[term["term"], f"{term['z']:+.1f}", _mentions(term, evidence)] for term in evidence["terms"]]
-        parts.append(table(["term", "z", f"{evidence.get('unit', 'mentions')} before → after"], rows, numeric=(1, 2),
+        rows = [[term["term"], f"{term['z']:+.1f}", f"{term['before']:,} of {evidence['before_units']:,} → "
+                                                    f"{term['after']:,} of {evidence['after_units']:,}"]
+                for term in evidence["terms"]]
+        parts.append(table(["term", "z", f"{evidence['unit']} before → after"], rows, numeric=(1, 2),
                            caption="Terms whose frequency changed with the share"))
-    said = [{"text": text} for text in evidence.get("sentences", [])] + evidence.get("examples", [])
-    if said:
-        parts += [tag("h4", "What they say since"), quotes(said, "period")]
+    if evidence.get("examples"):
+        parts += [tag("h4", "What they say since"), quotes(evidence["examples"], "period")]
     if change.get("examples"):
         parts += [tag("h4", "New complaints, for example"), quotes(change["examples"], "date", "probability")]
     return join(parts) if parts else tag("p", "No evidence recorded.", cls="note")
-
-
-def _mentions(term: dict, evidence: dict) -> str:
-    """'0 of 156 → 39 of 436' with counts and the units they are of, else the shares '0.0% → 8.9%'."""
-    if {"before", "after"} <= term.keys() and {"before_units", "after_units"} <= evidence.keys():
-        return (f"{term['before']:,} of {evidence['before_units']:,} → "
-                f"{term['after']:,} of {evidence['after_units']:,}")
-    return f"{percent(term['rate_before'], 1)} → {percent(term['rate_after'], 1)}"
 
 
 def drivers(summary: dict) -> Section | None:
