@@ -1,6 +1,6 @@
-"""The `customer-sentiment` command: train, evaluate, predict, explain, report, models, config.
+"""The `customer-sentiment` command: train, evaluate, predict, explain, export, report, models, config.
 
-One small function per command (train.py, scoring.py, explain.py, info.py). A user's mistake (a missing
+One small function per command (train.py, scoring.py, explain.py, export.py, info.py). A user's mistake (a missing
 column, a bad file, an unknown label) ends the command with a one-line `error: ...` on stderr and
 exit status 1, never a traceback.
 """
@@ -15,6 +15,7 @@ import typer
 from .._version import __version__
 from .common import user_errors
 from .explain import explain
+from .export import export
 from .info import config, models, report
 from .options import with_setting_flags
 from .scoring import evaluate, predict
@@ -32,7 +33,7 @@ def make_app(train_flags: bool = True) -> typer.Typer:
                       pretty_exceptions_enable=False,
                       help="Learn the sentiment of customer reviews: train a model, evaluate it, score files, report.")
     for command in (with_setting_flags(train) if train_flags else _summary_of(train), config, evaluate, predict,
-                    explain, report, models):
+                    explain, export, report, models):
         app.command(name=command.__name__)(user_errors(command))
     app.callback()(main)
     return app

@@ -1,0 +1,76 @@
+"""`export_model`: a model directory's model.onnx (and model.int8.onnx) and export.json, written only
+after the parity gate passed, each file atomically; export.json last, naming every file's sha256."""
+
+from __future__ import annotations
+
+import platform
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+
+from .._version import __version__
+from ..io import ReadOptions, write_bytes, write_json
+from ..model_dir import load_model
+from .check_data import check_reviews
+from .gate import EagerReference, check_fp32, check_int8
+from .graphs import exportable
+from .onnx_graph import OPSET, OUTPUT, example_batch, export_onnx, quantize_int8
+from .runtime import INT8, ONNX, RECORD, WEIGHTS, OnnxScorer, default_threads, sha256
+
+FORMAT = "customer-sentiment/onnx-export"
+
+
+@dataclass
+class ExportRecord:
+    """What was written: the files and export.json's contents."""
+
+    files: list[Path]
+    record: dict
+
+
+def export_model(model_dir: str | Path, quantize: str | None = None, check_data: Path | None = None,
+                 options: ReadOptions | None = None, threads: int | None = None) -> ExportRecord:
+    """Export `model_dir` to ONNX (and int8 with `quantize="int8"`), gated by parity on held-out reviews."""
+    model_dir, threads = Path(model_dir), threads or default_threads()
+    loaded = load_model(model_dir)
+    graph = exportable(loaded.model)                    # refuses an architecture it cannot export, first
+    reviews = check_reviews(loaded, check_data, options)
+    reference = EagerReference(loaded, reviews.texts, reviews.labels)
+    batch = example_batch(loaded.model, loaded.config["vocab_size"])
+    with tempfile.TemporaryDirectory(prefix=".export-") as folder:
+        fp32 = Path(folder) / ONNX
+        started = time.perf_counter()
+        export_onnx(graph, batch, fp32)
+        parity = {ONNX: reference.figures(OnnxScorer(fp32, threads))}
+        check_fp32(parity[ONNX], ONNX)
+        if quantize == "int8":
+            quantize_int8(fp32, Path(folder) / INT8)
+            parity[INT8] = reference.figures(OnnxScorer(Path(folder) / INT8, threads))
+            check_int8(parity[INT8], INT8)
+        record = _record(loaded, model_dir, list(batch), parity, reviews.source, threads, folder)
+        record["seconds"] = round(time.perf_counter() - started, 2)
+        written = [model_dir / name for name in parity]
+        for name in parity:                              # gate passed: now the files, export.json last
+            write_bytes(model_dir / name, (Path(folder) / name).read_bytes())
+    if INT8 not in parity:                               # an older int8 file export.json no longer vouches for
+        (model_dir / INT8).unlink(missing_ok=True)
+    write_json(model_dir / RECORD, record)
+    return ExportRecord([*written, model_dir / RECORD], record)
+
+
+def _record(loaded, model_dir: Path, inputs: list[str], parity: dict, source: str, threads: int, folder: str) -> dict:
+    import onnx
+    import onnxruntime
+
+    return {"format": FORMAT, "format_version": 1, "architecture": loaded.config["architecture"], "opset": OPSET,
+            "inputs": inputs, "outputs": [OUTPUT], "labels": loaded.labels, "temperature": loaded.temperature,
+            "weights_sha256": sha256(model_dir / WEIGHTS),
+            "files": {name: {"sha256": sha256(Path(folder) / name), "bytes": (Path(folder) / name).stat().st_size,
+                             "parity": figures} for name, figures in parity.items()},
+            "check_data": source, "threads": threads,
+            "versions": {"customer_sentiment": __version__, "torch": torch.__version__.split("+")[0],
+                         "onnx": onnx.__version__, "onnxruntime": onnxruntime.__version__,
+                         "python": platform.python_version()}}

@@ -1,0 +1,70 @@
+"""Each architecture as a module that exports to ONNX with the same logits as the eager model.
+
+`nn.EmbeddingBag` exports badly (the legacy exporter fails on empty bags, the dynamo exporter lowers
+it to a loop over bags), so the bags export as a gather of each token's row and a segment sum by
+`index_add`, which ONNX runs as one ScatterElements: an empty review sums nothing, as in PyTorch.
+The graph takes the inputs `collate` makes (token ids from the shared Python tokenizer) and returns
+logits; the softmax, the calibration's temperature and the mean over windows stay in Python.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from ..errors import CustomerSentimentError
+from ..models import SentimentModel
+from ..models.bag import BagOfEmbeddings
+from ..models.naive_bayes import NaiveBayesBag
+
+# Sequence architectures the dynamo exporter lowers as they are (checked by the parity gate, as all are).
+SEQUENCE_EXPORTS = ("cnn.v1", "transformer.v1")
+# Why the others are refused, said to the user.
+NOT_EXPORTABLE = {"bigru_attention.v1": "torch.export cannot trace pack_padded_sequence, whose sizes come from the "
+                                        "data; it needs a GRU over padded steps with masks first"}
+
+
+class BagGraph(nn.Module):
+    """Sum (or mean) of each review's rows of `table`, then an optional linear layer: EmbeddingBag's logits."""
+
+    def __init__(self, table: torch.Tensor, bias: torch.Tensor, weight: torch.Tensor | None = None,
+                 mean: bool = False):
+        super().__init__()
+        self.register_buffer("table", table.detach().clone())                  # (vocab_size, width)
+        self.register_buffer("bias", bias.detach().clone())                    # (num_classes,)
+        self.register_buffer("weight", None if weight is None else weight.detach().clone())  # (classes, width)
+        self.mean = mean
+
+    def forward(self, ids: torch.Tensor, offsets: torch.Tensor) -> torch.Tensor:
+        tokens, batch = ids.shape[0], offsets.shape[0]
+        # Review of each token: a 1 where each review starts (several for empty reviews; one past the end
+        # for trailing empty reviews, dropped), summed up. (tokens,)
+        starts = torch.zeros(tokens + 1, dtype=ids.dtype).index_add(0, offsets, torch.ones_like(offsets))
+        review = torch.cumsum(starts[:tokens], 0) - 1
+        rows = self.table[ids]                                                  # (tokens, width)
+        pooled = torch.zeros(batch, rows.shape[1], dtype=rows.dtype).index_add(0, review, rows)  # (batch, width)
+        if self.mean:
+            counts = torch.zeros(batch, dtype=rows.dtype).index_add(0, review, torch.ones_like(rows[:, 0]))
+            pooled = pooled / counts.clamp(min=1)[:, None]                      # an empty review stays zeros
+        if self.weight is not None:
+            pooled = pooled @ self.weight.T                                     # (batch, num_classes)
+        return pooled + self.bias
+
+
+def exportable(model: SentimentModel) -> nn.Module:
+    """The module to export for `model`, in evaluation mode; a clear refusal for an architecture not supported.
+
+    >>> from customer_sentiment.models.bag import BagOfEmbeddings
+    >>> type(exportable(BagOfEmbeddings(vocab_size=10, num_classes=2))).__name__
+    'BagGraph'
+    """
+    if isinstance(model, BagOfEmbeddings):
+        return BagGraph(model.embedding.weight, model.classifier.bias, model.classifier.weight, mean=True).eval()
+    if isinstance(model, NaiveBayesBag):
+        return BagGraph(model.weight * model.ratios, model.bias).eval()        # the scaled table, folded once
+    if model.name in SEQUENCE_EXPORTS:
+        return model.eval()
+    supported = ", ".join(["bag_of_embeddings.v1", "naive_bayes_bag.v1", *SEQUENCE_EXPORTS])
+    raise CustomerSentimentError(
+        f"{model.name} cannot be exported to ONNX yet ({NOT_EXPORTABLE.get(model.name, 'no export graph for it')})",
+        expected=f"one of {supported}", fix="Score it with `customer-sentiment predict` (PyTorch), or train one of those.")

@@ -1,0 +1,53 @@
+"""The exported graphs give the eager model's logits: empty reviews, batches of 1 and 7, any length."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+import torch
+
+from customer_sentiment import SentimentPipeline
+from customer_sentiment.errors import CustomerSentimentError
+from customer_sentiment.export import exportable, load_onnx
+from customer_sentiment.inference.predictor import encode
+from customer_sentiment.models import get_architecture
+from tests.conftest import tiny_training
+
+HELD_OUT = ["", "Broke after a week, the lid leaks.", "Love it!", "", "It's okay I guess, average sound and a "
+            "battery that lasts a day, nothing special but not bad either", "Terrible.", "great great great"]
+
+
+def eager_and_batch(pipeline, texts):
+    model = pipeline.predictor_.model
+    batch = model.collate(encode(pipeline.tokenizer_, texts).docs(0, len(texts)))
+    with torch.inference_mode():
+        return model(**batch).numpy(), batch
+
+
+@pytest.mark.parametrize("architecture", ["bag_of_embeddings.v1", "naive_bayes_bag.v1"])
+def test_the_bag_graph_gives_the_eager_logits(architecture, sample_reviews):
+    pipeline = SentimentPipeline(architecture, training=tiny_training(epochs=1), verbose=False).fit(
+        sample_reviews.texts[:200], sample_reviews.labels[:200])
+    eager, batch = eager_and_batch(pipeline, HELD_OUT)
+    with torch.inference_mode():
+        graph = exportable(pipeline.predictor_.model)(**batch).numpy()
+    np.testing.assert_allclose(graph, eager, atol=1e-5, rtol=0)         # HELD_OUT[0] and [3] are empty reviews
+
+
+@pytest.mark.parametrize("size", [1, 7])
+def test_the_onnx_graph_has_dynamic_batch_and_length(exported_dir, sample_pipeline, size):
+    scorer = load_onnx(exported_dir[0], threads=1)
+    texts = HELD_OUT[:size] if size > 1 else ["Works great, no problems so far, would buy again."]
+    eager, batch = eager_and_batch(sample_pipeline, texts)
+    onnx = scorer.session.run(None, {name: value.numpy() for name, value in batch.items()})[0]
+    assert onnx.shape == (size, 3)
+    np.testing.assert_allclose(onnx, eager, atol=1e-5, rtol=0)
+
+
+def test_an_architecture_without_a_graph_is_refused_with_the_reason():
+    model = get_architecture("bigru_attention.v1")(vocab_size=20, num_classes=2)
+    with pytest.raises(CustomerSentimentError, match=re.escape("bigru_attention.v1 cannot be exported to ONNX yet "
+                                                               "(torch.export cannot trace pack_padded_sequence")):
+        exportable(model)
