@@ -67,3 +67,17 @@ def test_without_check_data_a_changed_training_file_is_refused(sample_model_dir,
     with pytest.raises(CustomerSentimentError, match=re.escape("is not the data")) as refused:
         export_model(path)
     assert "Pass --check-data FILE" in str(refused.value) and not (path / "model.onnx").exists()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("architecture", ["cnn.v1", "transformer.v1", "minilm_l6.v1"])
+def test_sequence_models_export_through_the_gate(architecture, sample_reviews, tmp_path):
+    from customer_sentiment import SentimentPipeline
+    from tests.conftest import tiny_training
+
+    pipeline = SentimentPipeline(architecture, training=tiny_training(epochs=1), verbose=False).fit(
+        sample_reviews.texts[:200], sample_reviews.labels[:200])
+    path = pipeline.save(tmp_path / "model")
+    record = export_model(path, quantize="int8", check_data=SAMPLE).record
+    assert record["files"]["model.onnx"]["parity"]["max_abs_prob_diff"] < 1e-4
+    assert record["files"]["model.int8.onnx"]["parity"]["label_agreement"] >= 0.99

@@ -18,7 +18,7 @@ from ..models.bag import BagOfEmbeddings
 from ..models.naive_bayes import NaiveBayesBag
 
 # Sequence architectures the dynamo exporter lowers as they are (checked by the parity gate, as all are).
-SEQUENCE_EXPORTS = ("cnn.v1", "transformer.v1")
+SEQUENCE_EXPORTS = ("cnn.v1", "transformer.v1", "minilm_l6.v1")
 # Why the others are refused, said to the user.
 NOT_EXPORTABLE = {"bigru_attention.v1": "torch.export cannot trace pack_padded_sequence, whose sizes come from the "
                                         "data; it needs a GRU over padded steps with masks first"}
