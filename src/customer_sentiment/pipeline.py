@@ -18,6 +18,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from .errors import CustomerSentimentError, NotFittedError
 from .evaluation import evaluate_probabilities
 from .inference import Predictor, score_file
+from .inference.onnx_runtime import RUNTIMES, load_onnx
 from .io import CHUNK_ROWS, ReadOptions, Reviews
 from .model_dir import load_model, model_card, model_config, write_model_dir
 from .settings import DEFAULT_MODEL, DataSettings, Settings, TrainingArguments, defaults_of, resolve
@@ -146,16 +147,25 @@ class SentimentPipeline(ClassifierMixin, BaseEstimator):
                                all_metrics, model_card(self.config_, self.labels_, all_metrics))
 
     @classmethod
-    def load(cls, path: str | Path, device: str = "auto", verbose: bool = False) -> SentimentPipeline:
+    def load(cls, path: str | Path, device: str = "auto", verbose: bool = False,
+             runtime: str = "torch") -> SentimentPipeline:
         """Load a model directory written by `save` (no pickle, so no code runs from it) onto `device`;
-        every file is checked against the model directory's schema first (`model_schema`)."""
+        every file is checked against the model directory's schema first (`model_schema`).
+
+        `runtime="onnx"` (or `"onnx-int8"`) scores with the exported graph in onnxruntime on the CPU
+        (`customer-sentiment export` first; the file is checked against export.json), else PyTorch.
+        """
+        if runtime not in RUNTIMES:
+            raise CustomerSentimentError(f"Unknown runtime {runtime!r}", expected=", ".join(RUNTIMES),
+                                         fix="Pass --runtime torch, onnx or onnx-int8.")
         loaded = load_model(path)
+        onnx = None if runtime == "torch" else load_onnx(Path(path), quantized=runtime == "onnx-int8")
         model, tokenizer, training = loaded.model, loaded.tokenizer, loaded.training
         pipeline = cls(loaded.config["architecture"], model.public_settings, tokenizer.settings, training, device,
                        verbose)
         pipeline.labels_, pipeline.tokenizer_, pipeline.history_ = loaded.labels, tokenizer, None
         pipeline.predictor_ = Predictor(model, tokenizer, device, training.precision or "fp32",
-                                        temperature=loaded.temperature)
+                                        temperature=loaded.temperature, onnx=onnx)
         pipeline.metrics_ = {k: v for k, v in loaded.metrics.items() if k != "history"}
         pipeline.config_ = loaded.config
         return pipeline

@@ -44,7 +44,7 @@ def test_load_puts_the_model_on_the_device_asked_for(sample_model_dir):
 
 def test_predict_and_evaluate_take_a_device(sample_model_dir, tmp_path):
     done = run_cli("predict", sample_model_dir, SAMPLE, "-o", tmp_path / "scored.csv", "--device", "cpu", "-q")
-    assert done.returncode == 0 and "reviews/s) on cpu" in done.stderr, done.stderr
+    assert done.returncode == 0 and "reviews/s) with PyTorch on cpu" in done.stderr, done.stderr
     done = invoke("evaluate", sample_model_dir, SAMPLE, "--device", "no-such-device")
     assert done.returncode == 1 and "error: Unknown device 'no-such-device'" in done.stderr
     assert "Traceback" not in done.stderr

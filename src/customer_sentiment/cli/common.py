@@ -6,6 +6,7 @@ import functools
 import signal
 import threading
 import warnings
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -85,5 +86,16 @@ Delimiter = Annotated[str | None, typer.Option(help="Delimiter of CSV input: , ;
 MaxReviewMb = Annotated[float, typer.Option(help="Longest review accepted, in MB; a longer one is an error naming "
                                                  "its line.")]
 Device = Annotated[str, typer.Option(help="auto (a GPU when there is one), cpu, cuda, cuda:N or mps.")]
+
+
+class RuntimeName(StrEnum):
+    torch = "torch"
+    onnx = "onnx"
+    onnx_int8 = "onnx-int8"
+
+
+Runtime = Annotated[RuntimeName, typer.Option(
+    help="Where the logits are computed: torch (PyTorch), or the exported graph in onnxruntime on the CPU, onnx "
+         "(fp32) or onnx-int8 (run `customer-sentiment export MODEL_DIR [--quantize int8]` first).")]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")]
 JsonPath = Annotated[Path | None, typer.Option("--json", help="Also write the results as JSON here.")]

@@ -26,6 +26,8 @@ from .common import (
     Quiet,
     RatingColumn,
     RatingMapOption,
+    Runtime,
+    RuntimeName,
     TextColumn,
 )
 
@@ -75,6 +77,7 @@ def predict(
         help="Add a needs_review column: True where the top (calibrated) probability is below this.",
         show_default="no column")] = None,
     device: Device = DEVICE,
+    runtime: Runtime = RuntimeName.torch,
     quiet: Quiet = False,
 ):
     """Score a review file: adds predicted_label and one prob_<label> column per class, rows in order."""
@@ -82,12 +85,12 @@ def predict(
     from ..pipeline import SentimentPipeline
 
     options = ReadOptions(encoding, delimiter, max_review_mb)
-    pipeline = SentimentPipeline.load(model_dir, device=device, verbose=not quiet)
+    pipeline = SentimentPipeline.load(model_dir, device=device, verbose=not quiet, runtime=runtime.value)
     keep = [c.strip() for c in keep_columns.split(",") if c.strip()] if keep_columns else None
     summary = pipeline.predict_file(data, output, text_column, id_column, keep, chunk_rows, options, review_below)
     predicted = ", ".join(f"{label} {count:,}" for label, count in summary["predicted"].items())
     console.print(f"Scored {summary['rows']:,} rows of {data} in {summary['seconds']:.1f}s "
-                  f"({summary['reviews_per_second']:,.0f} reviews/s) on {pipeline.predictor_.device}: {predicted}")
+                  f"({summary['reviews_per_second']:,.0f} reviews/s) with {pipeline.predictor_.runtime}: {predicted}")
     if review_below is not None:
         share = summary["needs_review"] / max(summary["rows"] - summary["empty_texts"], 1)
         console.print(f"{summary['needs_review']:,} reviews ({share:.1%}) have a top probability below {review_below:g}: "

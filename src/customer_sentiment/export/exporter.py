@@ -12,13 +12,13 @@ from pathlib import Path
 import torch
 
 from .._version import __version__
+from ..inference.onnx_runtime import INT8, ONNX, RECORD, WEIGHTS, OnnxScorer, default_threads, sha256
 from ..io import ReadOptions, write_bytes, write_json
 from ..model_dir import load_model
 from .check_data import check_reviews
 from .gate import EagerReference, check_fp32, check_int8
 from .graphs import exportable
 from .onnx_graph import OPSET, OUTPUT, example_batch, export_onnx, quantize_int8
-from .runtime import INT8, ONNX, RECORD, WEIGHTS, OnnxScorer, default_threads, sha256
 
 FORMAT = "customer-sentiment/onnx-export"
 

@@ -13,9 +13,9 @@ import torch
 
 from ..errors import CustomerSentimentError
 from ..inference.calibration import scaled_softmax
-from ..inference.predictor import as_items, encode, predict_logits
+from ..inference.onnx_runtime import OnnxScorer
+from ..inference.predictor import as_items, default_batch_size, encode, predict_logits
 from ..model_dir import LoadedModel
-from .runtime import OnnxScorer
 
 FP32_MAX_PROB_DIFF, FP32_MIN_AGREEMENT = 1e-4, 1.0
 INT8_MIN_AGREEMENT, INT8_MAX_POINTS_LOST = 0.99, 0.5
@@ -35,7 +35,7 @@ class EagerReference:
 
     def figures(self, scorer: OnnxScorer) -> dict:
         """How the graph's scores differ from PyTorch's on the check reviews."""
-        logits = scorer.logits(self.loaded.model.collate, self.items)
+        logits = scorer.logits(self.loaded.model.collate, self.items, default_batch_size(self.loaded.model))
         probabilities = self.per_review(logits)
         same = probabilities.argmax(axis=1) == self.probabilities.argmax(axis=1)
         figures = {"reviews": len(self.probabilities),

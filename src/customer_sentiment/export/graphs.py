@@ -1,8 +1,11 @@
 """Each architecture as a module that exports to ONNX with the same logits as the eager model.
 
 `nn.EmbeddingBag` exports badly (the legacy exporter fails on empty bags, the dynamo exporter lowers
-it to a loop over bags), so the bags export as a gather of each token's row and a segment sum by
-`index_add`, which ONNX runs as one ScatterElements: an empty review sums nothing, as in PyTorch.
+it to a loop over bags), so the bags export as a gather of each token's row and a segment sum taken
+as the difference of a running sum (CumSum, in float64 so that the difference loses nothing) at each
+review's end and start: an empty review sums nothing, as in PyTorch. Not a scatter-add (`index_add`):
+onnxruntime's CPU ScatterND with reduction="add" races between threads on repeated indices and gave
+other logits from run to run (microsoft/onnxruntime#18048, #23396).
 The graph takes the inputs `collate` makes (token ids from the shared Python tokenizer) and returns
 logits; the softmax, the calibration's temperature and the mean over windows stay in Python.
 """
@@ -36,16 +39,13 @@ class BagGraph(nn.Module):
         self.mean = mean
 
     def forward(self, ids: torch.Tensor, offsets: torch.Tensor) -> torch.Tensor:
-        tokens, batch = ids.shape[0], offsets.shape[0]
-        # Review of each token: a 1 where each review starts (several for empty reviews; one past the end
-        # for trailing empty reviews, dropped), summed up. (tokens,)
-        starts = torch.zeros(tokens + 1, dtype=ids.dtype).index_add(0, offsets, torch.ones_like(offsets))
-        review = torch.cumsum(starts[:tokens], 0) - 1
-        rows = self.table[ids]                                                  # (tokens, width)
-        pooled = torch.zeros(batch, rows.shape[1], dtype=rows.dtype).index_add(0, review, rows)  # (batch, width)
+        ends = torch.cat([offsets[1:], offsets.new_full((1,), ids.shape[0])])  # (batch,) one past each review
+        rows = self.table[ids].double()                                         # (tokens, width)
+        running = torch.cat([torch.zeros_like(rows[:1]), torch.cumsum(rows, 0)])  # (tokens + 1, width)
+        pooled = (running[ends] - running[offsets]).to(self.table.dtype)        # (batch, width)
         if self.mean:
-            counts = torch.zeros(batch, dtype=rows.dtype).index_add(0, review, torch.ones_like(rows[:, 0]))
-            pooled = pooled / counts.clamp(min=1)[:, None]                      # an empty review stays zeros
+            counts = (ends - offsets).clamp(min=1).to(pooled.dtype)             # an empty review stays zeros
+            pooled = pooled / counts[:, None]
         if self.weight is not None:
             pooled = pooled @ self.weight.T                                     # (batch, num_classes)
         return pooled + self.bias

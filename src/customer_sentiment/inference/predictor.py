@@ -53,7 +53,7 @@ def predict_logits(model: nn.Module, items: EncodedReviews, device: torch.device
     """Logits (items, classes) in float32, batch by batch, in evaluation mode."""
     model.eval()
     precision = inference_precision(device, precision)
-    batch_size = batch_size or (SEQUENCE_BATCH if getattr(model, "max_length", None) else BAG_BATCH)
+    batch_size = batch_size or default_batch_size(model)
     out = []
     for start in range(0, len(items), batch_size):
         batch = model.collate(items.docs(start, min(start + batch_size, len(items))))
@@ -71,21 +71,42 @@ def review_probabilities(model: nn.Module, items: EncodedReviews, device: torch.
     return items.per_review(scaled_softmax(predict_logits(model, items, device, precision, batch_size), temperature))
 
 
+def default_batch_size(model: nn.Module) -> int:
+    """Items per forward pass: many reviews for a bag, fewer windows for a sequence model."""
+    return SEQUENCE_BATCH if getattr(model, "max_length", None) else BAG_BATCH
+
+
 class Predictor:
-    """A fitted tokenizer and model on a device: cleaned or raw texts to probabilities per review."""
+    """A fitted tokenizer and model on a device: cleaned or raw texts to probabilities per review.
+
+    With an `onnx` scorer (an exported graph in onnxruntime, `inference.onnx_runtime`), the logits come
+    from it instead of the PyTorch model; tokenizing, windows, calibration and the mean over windows
+    stay the same, so both runtimes go through this one path.
+    """
 
     def __init__(self, model: nn.Module, tokenizer, device: str | torch.device = "auto", precision: str = "fp32",
-                 batch_size: int | None = None, temperature: float = 1.0):
-        self.device = resolve_device(device)
+                 batch_size: int | None = None, temperature: float = 1.0, onnx=None):
+        self.device = resolve_device(device) if onnx is None else torch.device("cpu")
         self.model = model.to(self.device).eval()
         self.tokenizer, self.precision, self.batch_size = tokenizer, precision, batch_size
         self.temperature = temperature           # calibration (inference.calibration): 1.0 is the raw softmax
+        self.onnx = onnx
+
+    @property
+    def runtime(self) -> str:
+        """Where the logits are computed, in words: "PyTorch on cpu", "onnxruntime (model.int8.onnx)"."""
+        return f"PyTorch on {self.device}" if self.onnx is None else f"onnxruntime ({self.onnx.path.name})"
+
+    def logits(self, items: EncodedReviews) -> np.ndarray:
+        """Logits (items, classes) in float32 from PyTorch or the exported graph."""
+        if self.onnx is not None:
+            return self.onnx.logits(self.model.collate, items, self.batch_size or default_batch_size(self.model))
+        return predict_logits(self.model, items, self.device, self.precision, self.batch_size)
 
     def proba_of_clean(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         """Probabilities per cleaned text, and the number of windows each took."""
         items = as_items(self.model, encode(self.tokenizer, texts))
-        return (review_probabilities(self.model, items, self.device, self.precision, self.batch_size,
-                                     self.temperature), items.windows_per_review)
+        return items.per_review(scaled_softmax(self.logits(items), self.temperature)), items.windows_per_review
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
         """Probabilities (texts, classes) of raw texts: cleaned here, as in training."""
@@ -94,5 +115,5 @@ class Predictor:
     def calibrated_and_raw(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         """Probabilities of raw texts with the calibration's temperature and without (from one pass)."""
         items = as_items(self.model, encode(self.tokenizer, clean_texts(texts).to_pylist()))
-        logits = predict_logits(self.model, items, self.device, self.precision, self.batch_size)
+        logits = self.logits(items)
         return items.per_review(scaled_softmax(logits, self.temperature)), items.per_review(scaled_softmax(logits))

@@ -17,9 +17,9 @@ import numpy as np
 from ..errors import CustomerSentimentError
 from ..text import EncodedReviews
 
+RUNTIMES = ("torch", "onnx", "onnx-int8")        # where `predict --runtime` computes the logits
 ONNX, INT8, RECORD = "model.onnx", "model.int8.onnx", "export.json"
 WEIGHTS = "model.safetensors"
-BATCH = 2_048
 _EXPORT_AGAIN = "Export it again with `customer-sentiment export MODEL_DIR`."
 
 
@@ -43,8 +43,11 @@ class OnnxScorer:
     """An onnxruntime session on an exported graph, with explicit thread counts: `collate`d batches to logits."""
 
     def __init__(self, path: str | Path, threads: int | None = None):
-        import onnxruntime as ort
-
+        try:
+            import onnxruntime as ort
+        except ImportError:
+            raise CustomerSentimentError("onnxruntime is not installed, so an exported model cannot be scored",
+                                         fix="pip install 'customer-sentiment[onnx]', or score with --runtime torch.") from None
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads or default_threads()
         options.inter_op_num_threads = 1
@@ -53,7 +56,7 @@ class OnnxScorer:
         self.session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
         self.inputs = [value.name for value in self.session.get_inputs()]
 
-    def logits(self, collate, items: EncodedReviews, batch_size: int = BATCH) -> np.ndarray:
+    def logits(self, collate, items: EncodedReviews, batch_size: int) -> np.ndarray:
         """Logits (items, classes) in float32, `batch_size` items per run."""
         out = []
         for start in range(0, len(items), batch_size):
