@@ -19,6 +19,7 @@ from .export import export
 from .info import config, models, report
 from .options import with_setting_flags
 from .scoring import evaluate, predict
+from .serve import serve
 from .train import train
 
 
@@ -33,7 +34,7 @@ def make_app(train_flags: bool = True) -> typer.Typer:
                       pretty_exceptions_enable=False,
                       help="Learn the sentiment of customer reviews: train a model, evaluate it, score files, report.")
     for command in (with_setting_flags(train) if train_flags else _summary_of(train), config, evaluate, predict,
-                    explain, export, report, models):
+                    explain, export, serve, report, models):
         app.command(name=command.__name__)(user_errors(command))
     app.callback()(main)
     return app
