@@ -219,6 +219,8 @@ def test_09_deployment(run_lesson):
     assert lesson["export_matches"]
     assert lesson["rows_sum_to_one"] and lesson["argmax_is_predict"] and lesson["same_as_trained"]
     assert lesson["scored_rows"] == 200
+    assert lesson["onnx_matches"] and lesson["record"]["files"]["model.onnx"]["parity"]["label_agreement"] == 1.0
+    assert lesson["service_matches"] and lesson["service_exit"] == 0
     assert not lesson["folder"].exists()
 
 
