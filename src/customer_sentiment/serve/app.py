@@ -139,12 +139,13 @@ def _add_model_routes(app: FastAPI, service: Service) -> None:
                          text_column: str | None = Query(None, max_length=500, description="Column with the review "
                                                          "text.", examples=["review"]),
                          filename: str | None = Query(None, max_length=500, description="The file's name: its "
-                                                      "extension (.csv, .jsonl) tells the format.")):
+                                                      "extension (.csv, .jsonl) tells the format."),
+                         encoding: str = Query("utf-8", max_length=40, description="The file's text encoding.")):
         """Score a CSV or JSON Lines file sent as the body; the scored CSV comes back, as `predict` writes it."""
         pipeline = service.ready_pipeline()
         suffix = upload_suffix(filename, request.headers.get("content-type"))
         body = await request.body()
-        result = await service.run_slow(score_upload, pipeline, body, suffix, text_column)
+        result = await service.run_slow(score_upload, pipeline, body, suffix, text_column, encoding)
         return {"filename": scored_name(filename), **result}
 
     @app.get("/v1/model", tags=["model"], responses={**UNAUTHORIZED, **BUSY})

@@ -13,6 +13,7 @@ import tempfile
 from pathlib import Path
 
 from ..errors import CustomerSentimentError
+from ..io import ReadOptions
 from ..pipeline import SentimentPipeline
 
 SUFFIXES = (".csv", ".tsv", ".tab", ".jsonl", ".ndjson")
@@ -57,7 +58,8 @@ def scored_name(filename: str | None) -> str:
     return f"{stem[:100]}.scored.csv"
 
 
-def score_upload(pipeline: SentimentPipeline, body: bytes, suffix: str, text_column: str | None) -> dict:
+def score_upload(pipeline: SentimentPipeline, body: bytes, suffix: str, text_column: str | None,
+                 encoding: str = "utf-8") -> dict:
     """Score the uploaded file; the scored CSV as text and the counts (what the endpoint answers, but its name)."""
     if not body:
         raise CustomerSentimentError("The uploaded file is empty", fix="Send the file's content as the request body.")
@@ -65,7 +67,7 @@ def score_upload(pipeline: SentimentPipeline, body: bytes, suffix: str, text_col
         data, output = Path(folder) / f"upload{suffix}", Path(folder) / "scored.csv"
         data.write_bytes(body)
         try:
-            summary = pipeline.predict_file(data, output, text_column or None)
+            summary = pipeline.predict_file(data, output, text_column or None, options=ReadOptions(encoding))
         except CustomerSentimentError as error:      # name the upload, not the temporary file
             raise _about_upload(error, str(data)) from None
         scored = output.read_text(encoding="utf-8")
@@ -78,7 +80,8 @@ def _about_upload(error: CustomerSentimentError, path: str) -> CustomerSentiment
     def said(text: str | None) -> str | None:
         if text is None:
             return None
-        for flag, parameter in (("--text-column", "the text_column query parameter"), (path, "the uploaded file")):
+        for flag, parameter in (("--text-column", "the text_column query parameter"),
+                                ("--encoding", "the encoding query parameter"), (path, "the uploaded file")):
             text = text.replace(flag, parameter)
         return text
     return CustomerSentimentError(said(error.what), expected=said(error.expected), found=said(error.found),

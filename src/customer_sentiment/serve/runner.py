@@ -64,6 +64,7 @@ def bind(host: str, port: int) -> socket.socket:
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind(address)
+        sock.listen(2048)             # connections wait in the backlog until uvicorn accepts them
     except OSError as error:
         sock.close()
         raise CustomerSentimentError(f"Cannot listen on {host}:{port}: {error.strerror}",

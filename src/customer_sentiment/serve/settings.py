@@ -71,7 +71,7 @@ class ServeSettings:
             raise CustomerSentimentError(f"--runtime is {self.runtime!r}", expected=" or ".join(RUNTIMES),
                                          fix="Pass --runtime torch, or export the model first for onnx.")
         if self.api_key is not None and not self.api_key.strip():
-            raise CustomerSentimentError("The API key is empty", expected="a key of 16 characters or more",
+            raise CustomerSentimentError("The API key is empty", expected="a key",
                                          fix="Write a key into the --api-key-file, or leave the option out.")
 
     @property
@@ -100,7 +100,7 @@ def _at_least(name: str, value, minimum: int, kind: str = "an integer") -> None:
     if type(value) not in allowed or value < minimum:
         flag = "--" + name.replace("_", "-")
         raise CustomerSentimentError(f"{flag} is {value!r}", expected=f"{kind} >= {minimum}",
-                                     fix=f"Pass {flag} {max(minimum, 1)} or more.")
+                                     fix=f"Pass {flag} {minimum} or more.")
 
 
 def is_loopback(host: str) -> bool:
