@@ -24,10 +24,7 @@ WARM_UP = ["Works great, the battery lasts all day.", "Broke after a week; avoid
 
 def load_pipeline(model_dir: str | Path, settings: ServeSettings) -> SentimentPipeline:
     """The model directory on the settings' device and runtime (onnx: the exported graph)."""
-    # `runtime` is passed only when it is not the default, so that this also runs with a pipeline that
-    # predates the ONNX runtimes.
-    runtime = {} if settings.runtime == "torch" else {"runtime": settings.runtime}
-    return SentimentPipeline.load(model_dir, device=settings.device, **runtime)
+    return SentimentPipeline.load(model_dir, device=settings.device, runtime=settings.runtime)
 
 
 class NotReady(Exception):
