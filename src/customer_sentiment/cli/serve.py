@@ -60,7 +60,7 @@ def serve(
     """
     from ..serve import read_api_key
     from ..serve import serve as run_service
-    from ..serve.logs import log_to_stderr
+    from ..serve.logs import logging_to_stderr
 
     key = read_api_key(api_key_file) if api_key_file is not None else None
     settings = ServeSettings(host=host, port=port, device=device, runtime=runtime.value, max_body_bytes=max_body_bytes,
@@ -72,5 +72,5 @@ def serve(
         console.print(Text("warning: ", style="bold yellow") + Text(
             f"--host {host} exposes the service to other machines"
             f"{'' if key else ' with no API key (pass --api-key-file)'}; it speaks plain HTTP (put TLS in front)."))
-    log_to_stderr()
-    run_service(model_dir, settings)
+    with logging_to_stderr():
+        run_service(model_dir, settings)

@@ -7,6 +7,7 @@ else a new one, and is sent back in the answer's X-Request-ID header so the two 
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import logging
@@ -35,16 +36,24 @@ class JsonLines(logging.Formatter):
         return json.dumps(line, default=str)        # ASCII: a stray surrogate cannot break the line
 
 
-def log_to_stderr(level: int = logging.INFO) -> None:
-    """Send the service's logs to stderr as JSON lines (the command does this; the library leaves logging alone)."""
+@contextlib.contextmanager
+def logging_to_stderr(level: int = logging.INFO):
+    """The service's logs (and uvicorn's) as JSON lines on stderr while inside; the loggers as they were after
+    (the command does this; the library leaves logging alone)."""
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonLines())
-    EVENTS.handlers[:] = [handler]          # the access log is its child: its lines come here too
+    server = logging.getLogger("uvicorn.error")       # uvicorn's own warnings and errors
+    saved = [(logger, logger.handlers[:], logger.level, logger.propagate) for logger in (EVENTS, server)]
+    for logger in (EVENTS, server):                    # the access log is EVENTS' child: its lines come here too
+        logger.handlers[:] = [handler]
+        logger.propagate = False
     EVENTS.setLevel(level)
-    EVENTS.propagate = False
-    server = logging.getLogger("uvicorn.error")       # uvicorn's own warnings and errors, as JSON lines too
-    server.handlers[:] = [handler]
-    server.propagate = False
+    try:
+        yield
+    finally:
+        for logger, handlers, level_was, propagate in saved:
+            logger.handlers[:], logger.propagate = handlers, propagate
+            logger.setLevel(level_was)
 
 
 def request_details(scope) -> dict:
