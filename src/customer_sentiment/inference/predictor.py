@@ -22,6 +22,7 @@ from .calibration import scaled_softmax
 from .device import autocast, inference_precision, resolve_device
 
 ENCODE_SLICE = 4_096                 # texts tokenized at a time by one thread
+MIN_SLICE = 256                      # fewer texts are not worth a thread: they take one slice, no pool
 BAG_BATCH, SEQUENCE_BATCH = 2_048, 64  # bags are cheap per review; sequence models hold (batch, time, time) attention
 
 
@@ -29,10 +30,13 @@ def encode(tokenizer, texts: Sequence[str], labels: np.ndarray | None = None) ->
     """Tokenize cleaned texts in slices on parallel threads (Arrow and Hugging Face tokenizers release
     the GIL); slices also bound the memory that tokenizing a large batch takes."""
     workers = min(os.cpu_count() or 1, torch.get_num_threads(), 8)
-    size = min(ENCODE_SLICE, max(1, -(-len(texts) // workers)))
+    size = min(ENCODE_SLICE, max(MIN_SLICE, -(-len(texts) // workers)))
     slices = [(i, min(i + size, len(texts))) for i in range(0, len(texts), size)] or [(0, 0)]
-    with ThreadPoolExecutor(workers) as pool:
-        parts = list(pool.map(lambda b: tokenizer.encode_batch(texts[b[0]:b[1]]), slices))
+    if len(slices) == 1:                 # a few texts (a service's request): no thread pool to start and stop
+        parts = [tokenizer.encode_batch(texts[slices[0][0]:slices[0][1]])]
+    else:
+        with ThreadPoolExecutor(workers) as pool:
+            parts = list(pool.map(lambda b: tokenizer.encode_batch(texts[b[0]:b[1]]), slices))
     sizes = np.concatenate([np.diff(offsets) for _, offsets in parts])
     offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
     return EncodedReviews(np.concatenate([ids for ids, _ in parts]), offsets, labels)
