@@ -46,8 +46,9 @@ class OnnxScorer:
         try:
             import onnxruntime as ort
         except ImportError:
-            raise CustomerSentimentError("onnxruntime is not installed, so an exported model cannot be scored",
-                                         fix="pip install 'customer-sentiment[onnx]', or score with --runtime torch.") from None
+            raise CustomerSentimentError(
+                "onnxruntime is not installed, so an exported model cannot be scored",
+                fix="Install it with pip install 'customer-sentiment[onnx]', or score with --runtime torch.") from None
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads or default_threads()
         options.inter_op_num_threads = 1
