@@ -2,7 +2,7 @@
 
     python benchmarks/export.py                                  # bag and MiniLM: about 35 minutes on 2 cores
     python benchmarks/export.py --models bag_of_embeddings.v1    # 2 minutes
-    python benchmarks/export.py --models minilm_l6.v1 --model-dir runs/minilm   # an already trained MiniLM
+    python benchmarks/export.py --models minilm_l6.v1 --model-dir runs/minilm   # trains once, then reuses it
 
 For each model: train it (bag: the first 38,000 training reviews; MiniLM: the first --minilm-train
 reviews, one epoch in fp32: bf16 autocast on a CPU without bf16 instructions ran 26x slower), export
@@ -105,7 +105,10 @@ def run_model(name: str, data: tuple, args, work: Path) -> dict:
 
     train_x, train_y, test_x, test_y = data
     rows = TRAIN[name][0] or args.minilm_train
-    path = args.model_dir or train(name, train_x, train_y, rows, work / name)
+    if args.model_dir is not None and (args.model_dir / "config.json").is_file():
+        path = args.model_dir                                  # trained before: reused
+    else:
+        path = train(name, train_x, train_y, rows, args.model_dir or work / name)
     check = check_file(train_x, train_y, work, args.check_rows)
     record = export_model(path, quantize="int8", check_data=check, threads=args.threads).record
     torch.set_num_threads(args.threads)
@@ -142,7 +145,8 @@ def main() -> int:
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--models", default="bag_of_embeddings.v1,minilm_l6.v1", help="default: %(default)s")
-    parser.add_argument("--model-dir", type=Path, help="an already trained model of the (one) model named")
+    parser.add_argument("--model-dir", type=Path, help="the (one) model's directory: reused if it holds a model, "
+                                                       "else trained into (kept)")
     parser.add_argument("--minilm-train", type=int, default=1_500, help="MiniLM's training reviews (default: %(default)s)")
     parser.add_argument("--check-rows", type=int, default=500, help="reviews the parity gate scores (default: %(default)s)")
     parser.add_argument("--test-rows", type=int, default=10_000, help="test reviews scored (default: all %(default)s)")

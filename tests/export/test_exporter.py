@@ -81,3 +81,14 @@ def test_sequence_models_export_through_the_gate(architecture, sample_reviews, t
     record = export_model(path, quantize="int8", check_data=SAMPLE).record
     assert record["files"]["model.onnx"]["parity"]["max_abs_prob_diff"] < 1e-4
     assert record["files"]["model.int8.onnx"]["parity"]["label_agreement"] >= 0.99
+
+
+def test_too_few_check_reviews_are_refused(sample_model_dir, tmp_path):
+    path = tmp_path / "model"
+    shutil.copytree(sample_model_dir, path)
+    few = tmp_path / "few.csv"
+    few.write_text("review,rating\n" + "".join(f"Review number {i},5\n" for i in range(20)))
+    with pytest.raises(CustomerSentimentError, match=re.escape("holds 20 reviews to check the export on: expected "
+                                                               "at least 100")):
+        export_model(path, check_data=few)
+    assert not (path / "model.onnx").exists()

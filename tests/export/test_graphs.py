@@ -34,6 +34,10 @@ def test_the_bag_graph_gives_the_eager_logits(architecture, sample_reviews):
     with torch.inference_mode():
         graph = exportable(pipeline.predictor_.model)(**batch).numpy()
     np.testing.assert_allclose(graph, eager, atol=1e-5, rtol=0)         # HELD_OUT[0] and [3] are empty reviews
+    for texts in (["", ""], ["Love it!", ""], [""]):                     # only empty reviews; a trailing empty one
+        eager, batch = eager_and_batch(pipeline, texts)
+        with torch.inference_mode():
+            np.testing.assert_allclose(exportable(pipeline.predictor_.model)(**batch).numpy(), eager, atol=1e-5, rtol=0)
 
 
 @pytest.mark.parametrize("size", [1, 7])

@@ -259,9 +259,11 @@ def test_a_json_line_that_is_not_an_object(tmp_path):
         read_table(path)
 
 
-def test_unknown_encoding(tmp_path):
-    with pytest.raises(CustomerSentimentError, match=re.escape("Unknown encoding 'bogus'")):
-        read_table(write(tmp_path / "r.csv"), "bogus")
+@pytest.mark.parametrize("encoding", ["bogus", "hex", "base64", "zlib_codec", "rot13", "unicode_escape"])
+def test_unknown_encoding(tmp_path, encoding):
+    """Codecs that are not text encodings (bytes to bytes, escapes) are refused too, not crashed on."""
+    with pytest.raises(CustomerSentimentError, match=re.escape(f"Unknown encoding {encoding!r}")):
+        read_table(write(tmp_path / "r.csv"), encoding)
 
 
 def test_rating_map_numbers_must_be_numbers():

@@ -49,7 +49,7 @@ def export(
     for name, file in result.record["files"].items():
         figures = file["parity"]
         accuracy = (f", accuracy {figures['accuracy']:.4f} (PyTorch {figures['accuracy_eager']:.4f})"
-                    if "accuracy" in figures else "")
+                    if "accuracy" in figures else ", accuracy not checked (the check reviews have no labels)")
         console.print(f"{name}: {file['bytes'] / 1e6:.2f} MB, largest probability difference "
                       f"{figures['max_abs_prob_diff']:.2g}, labels the same {100 * figures['label_agreement']:.2f} %"
                       f"{accuracy}")

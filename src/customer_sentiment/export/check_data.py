@@ -15,6 +15,7 @@ from ..model_dir import LoadedModel
 from ..settings import DataSettings, defaults_of
 
 LIMIT = 2_000                  # reviews the gate scores at most: the first ones
+MINIMUM = 100                  # fewer would let a graph that changes labels pass by chance
 _ASK = "Pass --check-data FILE: labelled reviews the model did not train on, with the model's columns."
 
 
@@ -42,8 +43,9 @@ def check_reviews(loaded: LoadedModel, path: Path | None, options: ReadOptions |
         raise CustomerSentimentError(f"{source} holds labels the model does not know",
                                      expected=f"only {loaded.labels}", found=str(sorted(set(labels) - known.keys())[:5]),
                                      fix="Pass --check-data with the model's labels.")
-    if not texts:
-        raise CustomerSentimentError(f"{source} holds no reviews to check the export on", fix=_ASK)
+    if len(texts) < MINIMUM:
+        raise CustomerSentimentError(f"{source} holds {len(texts):,} reviews to check the export on",
+                                     expected=f"at least {MINIMUM}", fix=_ASK)
     indices = None if labels is None else np.array([known[label] for label in labels[:limit]], dtype=np.int64)
     return CheckReviews(texts[:limit], indices,
                         f"{source} ({min(len(texts), limit):,} reviews)")

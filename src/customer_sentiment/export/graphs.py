@@ -41,7 +41,7 @@ class BagGraph(nn.Module):
     def forward(self, ids: torch.Tensor, offsets: torch.Tensor) -> torch.Tensor:
         ends = torch.cat([offsets[1:], offsets.new_full((1,), ids.shape[0])])  # (batch,) one past each review
         rows = nn.functional.embedding(ids, self.table).double()                # (tokens, width): one Gather
-        running = torch.cat([torch.zeros_like(rows[:1]), torch.cumsum(rows, 0)])  # (tokens + 1, width)
+        running = torch.cat([rows.new_zeros((1, rows.shape[1])), torch.cumsum(rows, 0)])  # (tokens + 1, width)
         pooled = (running.index_select(0, ends) - running.index_select(0, offsets)).to(self.table.dtype)  # (batch, width)
         if self.mean:
             counts = (ends - offsets).clamp(min=1).to(pooled.dtype)             # an empty review stays zeros

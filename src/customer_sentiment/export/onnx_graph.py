@@ -67,12 +67,13 @@ def check_symbolic(path: Path) -> None:
                                          fix="Nothing was written; this is a bug of the export, please report it.")
 
 
-def quantize_int8(source: Path, target: Path) -> None:
-    """int8 weights, activations quantized at run time (onnxruntime's dynamic quantization)."""
+def quantize_int8(source: Path, target: Path, per_channel: bool = False) -> None:
+    """int8 weights, activations quantized at run time (onnxruntime's dynamic quantization); weights
+    scaled per tensor, or per output channel with `per_channel`."""
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
     with _quiet():
-        quantize_dynamic(str(source), str(target), weight_type=QuantType.QInt8)
+        quantize_dynamic(str(source), str(target), weight_type=QuantType.QInt8, per_channel=per_channel)
 
 
 @contextlib.contextmanager

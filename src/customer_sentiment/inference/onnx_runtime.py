@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 from pathlib import Path
 
@@ -23,12 +24,24 @@ WEIGHTS = "model.safetensors"
 _EXPORT_AGAIN = "Export it again with `customer-sentiment export MODEL_DIR`."
 
 
-def default_threads() -> int:
-    """The cores this process may run on (onnxruntime would size its pools from the host's cores)."""
+def default_threads(cpu_max: Path = Path("/sys/fs/cgroup/cpu.max")) -> int:
+    """The cores this process may use: its CPU affinity, and a container's CPU quota (cgroup v2 cpu.max)
+    if lower (onnxruntime would size its pools from the host's cores).
+
+    >>> default_threads() >= 1
+    True
+    """
     try:
-        return max(1, len(os.sched_getaffinity(0)))
+        cores = len(os.sched_getaffinity(0))
     except AttributeError:                                      # not Linux
-        return max(1, os.cpu_count() or 1)
+        cores = os.cpu_count() or 1
+    try:
+        quota, period = cpu_max.read_text().split()[:2]         # "max 100000" when there is no quota
+        if quota != "max":
+            cores = min(cores, math.ceil(int(quota) / int(period)))
+    except (OSError, ValueError):
+        pass
+    return max(1, cores)
 
 
 def sha256(path: Path) -> str:

@@ -40,12 +40,18 @@ def file_format(path: str | Path) -> str:
     return FORMATS[suffix]
 
 
+NOT_TEXT = {"unicode-escape", "raw-unicode-escape", "unicode_escape", "raw_unicode_escape"}
+
+
 def check_encoding(encoding: str) -> None:
+    """A text encoding Python knows; not a bytes-to-bytes codec (hex, base64, zlib) nor an escape codec."""
     try:
-        codecs.lookup(encoding)
+        info = codecs.lookup(encoding)
     except LookupError:
-        raise CustomerSentimentError(f"Unknown encoding {encoding!r}",
-                                     fix="Pass --encoding with a Python codec name such as utf-8 or latin-1.") from None
+        info = None
+    if info is None or not getattr(info, "_is_text_encoding", True) or info.name in NOT_TEXT:
+        raise CustomerSentimentError(f"Unknown encoding {encoding!r}", expected="a text encoding",
+                                     fix="Pass --encoding with a Python codec name such as utf-8 or latin-1.")
 
 
 def bom_tolerant(encoding: str) -> str:

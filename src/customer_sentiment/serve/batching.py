@@ -61,10 +61,13 @@ class MicroBatcher:
         if self._task is not None:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
+        left = [self._carry] if self._carry is not None else []
         while self._queue is not None and not self._queue.empty():
-            pending = self._queue.get_nowait()
+            left.append(self._queue.get_nowait())
+        for pending in left:
             if not pending.future.done():
                 pending.future.set_exception(Overloaded("the service is stopping"))
+        self._carry = None
         if self._executor is not None:
             self._executor.shutdown(wait=True)
 

@@ -9,16 +9,18 @@ from __future__ import annotations
 
 import asyncio
 import math
+import threading
 from pathlib import Path
 
 import numpy as np
 
 from ..pipeline import SentimentPipeline
-from .batching import MicroBatcher, TimedOut
+from .batching import MicroBatcher, Overloaded, TimedOut
 from .logs import EVENTS
 from .metrics import ServeMetrics
 from .settings import ServeSettings
 
+SLOW_WAITING = 8                # explanations and files waiting for their turn at most; more get 503
 WARM_UP = ["Works great, the battery lasts all day.", "Broke after a week; avoid.", "It's okay."]
 
 
@@ -46,6 +48,10 @@ class Service:
                                     settings.max_wait_ms, settings.max_queue, metrics)
         self.loaded: asyncio.Event | None = None        # set when loading ends, with or without the model
         self.slow_work: asyncio.Semaphore | None = None   # explanations and files: one at a time, beside the batches
+        self.slow_waiting = 0
+        # Every use of the model holds this lock: Captum's hooks on a sequence model's embedding layer would
+        # hand an explanation's embeddings to a batch scored at the same moment (and the batch's to Captum).
+        self.model_lock = threading.Lock()
         self._loading: asyncio.Task | None = None
 
     async def start(self) -> None:
@@ -63,7 +69,12 @@ class Service:
 
     def predict_now(self, texts: list[str]) -> np.ndarray:
         """Calibrated probabilities (texts, classes): the pipeline's own `predict_proba` (so, what `predict` gives)."""
-        return self.pipeline.predict_proba(texts)
+        with self.model_lock:
+            return self.pipeline.predict_proba(texts)
+
+    def _locked(self, work, *args):
+        with self.model_lock:
+            return work(*args)
 
     def ready_pipeline(self) -> SentimentPipeline:
         """The loaded pipeline; `NotReady` while it loads (draining still answers: requests in flight finish)."""
@@ -72,14 +83,20 @@ class Service:
         return self.pipeline
 
     async def run_slow(self, work, *args):
-        """`work(*args)` in a thread, one at a time (explanations, files), within the request timeout."""
+        """`work(*args)` in a thread, one at a time (explanations, files), within the request timeout; at most
+        SLOW_WAITING requests wait for their turn (more get `Overloaded`: 503)."""
         loop, timeout = asyncio.get_running_loop(), self.settings.timeout_s
         deadline = loop.time() + timeout
+        if self.slow_waiting >= SLOW_WAITING:
+            raise Overloaded(f"{SLOW_WAITING} explanations or files are waiting already")
+        self.slow_waiting += 1
         try:
             await asyncio.wait_for(self.slow_work.acquire(), timeout)
         except TimeoutError:
             raise TimedOut(f"no answer within {timeout:g} s: other explanations or files are being worked on") from None
-        task = asyncio.ensure_future(asyncio.to_thread(work, *args))
+        finally:
+            self.slow_waiting -= 1
+        task = asyncio.ensure_future(asyncio.to_thread(self._locked, work, *args))
         task.add_done_callback(self._release_slow)     # a thread cannot be stopped: the next work waits for it
         try:
             return await asyncio.wait_for(asyncio.shield(task), max(deadline - loop.time(), 0.001))
