@@ -60,8 +60,11 @@ def test_explanations_past_the_waiting_limit_get_503(sample_model_dir):
 
     async def main():
         service.slow_work = asyncio.Semaphore(1)
-        working = [asyncio.create_task(service.run_slow(release.wait, 10)) for _ in range(service_module.SLOW_WAITING + 1)]
-        while service.slow_waiting < service_module.SLOW_WAITING:         # one works, the others wait their turn
+        working = [asyncio.create_task(service.run_slow(release.wait, 10))]
+        while service.slow_work.locked() is False:                          # the first one works ...
+            await asyncio.sleep(0.01)
+        working += [asyncio.create_task(service.run_slow(release.wait, 10)) for _ in range(service_module.SLOW_WAITING)]
+        while service.slow_waiting < service_module.SLOW_WAITING:         # ... the others wait their turn
             await asyncio.sleep(0.01)
         with pytest.raises(Overloaded, match="8 explanations or files are waiting already"):
             await service.run_slow(release.wait, 10)
