@@ -58,19 +58,20 @@ def check_file(texts: list[str], labels: list[str], folder: Path, limit: int) ->
     return path
 
 
-def score_in_turns(path: Path, texts: list[str], labels: list[str], threads: int, chunk: int) -> dict:
+def score_in_turns(path: Path, texts: list[str], labels: list[str], threads: int, chunk: int,
+                   runtimes: tuple[str, ...] = RUNTIMES) -> dict:
     """Each runtime scores each chunk of the test reviews in turn; accuracy and reviews/s per runtime."""
     import numpy as np
 
     from customer_sentiment import SentimentPipeline
 
-    pipelines = {r: SentimentPipeline.load(path, device="cpu", runtime=r) for r in RUNTIMES}
+    pipelines = {r: SentimentPipeline.load(path, device="cpu", runtime=r) for r in runtimes}
     for pipeline in pipelines.values():
         pipeline.predictor_.precision = "fp32"                 # eager fp32, whatever precision it trained in
         if pipeline.predictor_.onnx is not None:
             pipeline.predictor_.onnx = type(pipeline.predictor_.onnx)(pipeline.predictor_.onnx.path, threads)
         pipeline.predict_proba(texts[:32])                     # warm-up: first-call costs are not throughput
-    seconds, predicted = dict.fromkeys(RUNTIMES, 0.0), {r: [] for r in RUNTIMES}
+    seconds, predicted = dict.fromkeys(runtimes, 0.0), {r: [] for r in runtimes}
     for start in range(0, len(texts), chunk):
         part = texts[start:start + chunk]
         for runtime, pipeline in pipelines.items():
@@ -80,7 +81,7 @@ def score_in_turns(path: Path, texts: list[str], labels: list[str], threads: int
         print(f"  {min(start + chunk, len(texts)):,}/{len(texts):,} scored by each runtime", file=sys.stderr)
     truth = np.array(labels)
     results = {}
-    for runtime in RUNTIMES:
+    for runtime in runtimes:
         probabilities = np.concatenate(predicted[runtime])
         names = np.array(pipelines[runtime].labels_)[probabilities.argmax(axis=1)]
         results[runtime] = {"reviews_per_second": round(len(texts) / seconds[runtime], 1),
@@ -88,7 +89,7 @@ def score_in_turns(path: Path, texts: list[str], labels: list[str], threads: int
                             "mb": round((path / FILES[runtime]).stat().st_size / 1e6, 2),
                             "probabilities": probabilities}
     eager = results["torch"].pop("probabilities")
-    for runtime in RUNTIMES[1:]:
+    for runtime in runtimes[1:]:
         probabilities = results[runtime].pop("probabilities")
         results[runtime]["max_abs_prob_diff"] = float(np.abs(probabilities - eager).max())
         results[runtime]["label_agreement"] = round(float((probabilities.argmax(1) == eager.argmax(1)).mean()), 4)
@@ -101,6 +102,7 @@ def score_in_turns(path: Path, texts: list[str], labels: list[str], threads: int
 def run_model(name: str, data: tuple, args, work: Path) -> dict:
     import torch
 
+    from customer_sentiment.errors import CustomerSentimentError
     from customer_sentiment.export import export_model
 
     train_x, train_y, test_x, test_y = data
@@ -110,12 +112,17 @@ def run_model(name: str, data: tuple, args, work: Path) -> dict:
     else:
         path = train(name, train_x, train_y, rows, args.model_dir or work / name)
     check = check_file(train_x, train_y, work, args.check_rows)
-    record = export_model(path, quantize="int8", check_data=check, threads=args.threads).record
+    try:
+        record, refused = export_model(path, quantize="int8", check_data=check, threads=args.threads).record, None
+    except CustomerSentimentError as error:                  # the gate refused int8: fp32 alone, and why
+        record, refused = export_model(path, check_data=check, threads=args.threads).record, str(error)
+        print(f"{name}: {refused}", file=sys.stderr)
     torch.set_num_threads(args.threads)
     test_x, test_y = test_x[:args.test_rows], test_y[:args.test_rows]
-    results = score_in_turns(Path(path), test_x, test_y, args.threads, args.chunk)
+    runtimes = RUNTIMES if refused is None else RUNTIMES[:2]
+    results = score_in_turns(Path(path), test_x, test_y, args.threads, args.chunk, runtimes)
     return {"model": name, "trained_on": rows, "test_reviews": len(test_x), "export_seconds": record["seconds"],
-            "gate": {n: f["parity"] for n, f in record["files"].items()}, "runtimes": results}
+            "gate": {n: f["parity"] for n, f in record["files"].items()}, "int8_refused": refused, "runtimes": results}
 
 
 def table(results: list[dict]) -> str:
@@ -132,10 +139,11 @@ def table(results: list[dict]) -> str:
 def checks(results: list[dict]) -> list[tuple[str, bool]]:
     out = []
     for result in results:
-        int8 = result["runtimes"]["onnx-int8"]
+        int8 = result["runtimes"].get("onnx-int8", {"speedup": 0.0, "points_lost": float("inf")})
         if result["model"] == "minilm_l6.v1":
             out.append(("MiniLM int8 ONNX >= 3x eager fp32 reviews/s", int8["speedup"] >= 3.0))
-        out.append((f"{result['model']} int8 loses <= 0.5 point of accuracy", int8["points_lost"] <= 0.5))
+        out.append((f"{result['model']} int8 passes the gate and loses <= 0.5 point of accuracy",
+                    int8["points_lost"] <= 0.5))
         out.append((f"{result['model']} fp32 ONNX labels as eager", result["runtimes"]["onnx"]["label_agreement"] == 1.0))
     return out
 

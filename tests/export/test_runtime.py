@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from customer_sentiment import SentimentPipeline
 from customer_sentiment.export import load_onnx
@@ -17,6 +18,7 @@ def scored(model_dir, output, *runtime: str) -> pd.DataFrame:
     return pd.read_csv(output)
 
 
+@pytest.mark.slow          # two predict commands, 15 s: CI's slow run
 def test_predict_with_the_exported_graph_writes_what_pytorch_writes(exported_dir, tmp_path):
     torch_file = scored(exported_dir[0], tmp_path / "torch.csv")
     onnx_file = scored(exported_dir[0], tmp_path / "onnx.csv", "--runtime", "onnx")

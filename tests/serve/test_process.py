@@ -12,6 +12,8 @@ import time
 import urllib.error
 import urllib.request
 
+import pytest
+
 from ..conftest import cli_command, invoke
 from .conftest import wait_until
 
@@ -68,6 +70,7 @@ def chunked_request(host: str, port: str, path: str, parts, between=lambda: None
     return answer.status, answer.read()
 
 
+@pytest.mark.slow          # a real process, 10 s: CI's slow run
 def test_sigterm_drains_finishes_the_request_in_flight_and_exits_0(sample_model_dir):
     server = ServeProcess(sample_model_dir, "--drain-seconds", "1", "--max-body-bytes", "5000")
     try:
