@@ -45,7 +45,7 @@ def train(name: str, texts: list[str], labels: list[str], rows: int, path: Path)
     overrides = TRAIN[name][1]
     started = time.perf_counter()
     pipeline = SentimentPipeline(name, training=TrainingArguments(seed=0, **overrides), verbose=True)
-    pipeline.fit(texts[:rows], labels[:rows])
+    pipeline.fit(texts[:rows], labels[:rows], data_info={"text_column": "review", "label_column": "sentiment"})
     print(f"{name}: trained on {rows:,} reviews in {time.perf_counter() - started:.0f}s", file=sys.stderr)
     return pipeline.save(path)
 
