@@ -259,7 +259,7 @@ def test_a_json_line_that_is_not_an_object(tmp_path):
         read_table(path)
 
 
-@pytest.mark.parametrize("encoding", ["bogus", "hex", "base64", "zlib_codec", "rot13", "unicode_escape"])
+@pytest.mark.parametrize("encoding", ["bogus", "hex", "base64", "zlib_codec", "rot13", "unicode_escape", "utf\x008"])
 def test_unknown_encoding(tmp_path, encoding):
     """Codecs that are not text encodings (bytes to bytes, escapes) are refused too, not crashed on."""
     with pytest.raises(CustomerSentimentError, match=re.escape(f"Unknown encoding {encoding!r}")):

@@ -47,7 +47,7 @@ def check_encoding(encoding: str) -> None:
     """A text encoding Python knows; not a bytes-to-bytes codec (hex, base64, zlib) nor an escape codec."""
     try:
         info = codecs.lookup(encoding)
-    except LookupError:
+    except (LookupError, ValueError, TypeError):            # ValueError: a NUL in the name
         info = None
     if info is None or not getattr(info, "_is_text_encoding", True) or info.name in NOT_TEXT:
         raise CustomerSentimentError(f"Unknown encoding {encoding!r}", expected="a text encoding",
