@@ -110,3 +110,25 @@ def invoke(*args: str, columns: int = 200) -> subprocess.CompletedProcess:
 def write_csv(path: Path, rows: list[dict]) -> Path:
     pd.DataFrame(rows).to_csv(path, index=False)
     return path
+
+
+CHROMIUM = Path(os.environ.get("CUSTOMER_SENTIMENT_CHROMIUM", "/usr/bin/chromium"))
+REQUIRED_BROWSER = os.environ.get("CUSTOMER_SENTIMENT_REQUIRE_BROWSER") == "1"
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """One headless Chromium (Debian's, driven by Playwright) for a module of browser tests, about a second to
+    start; skipped when Chromium or Playwright is missing, a failure with CUSTOMER_SENTIMENT_REQUIRE_BROWSER=1."""
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        missing = "Playwright is not installed (pip install -e '.[test]')"
+    else:
+        missing = None if CHROMIUM.exists() else f"{CHROMIUM} not found (apt-get install chromium)"
+    if missing:
+        (pytest.fail if REQUIRED_BROWSER else pytest.skip)(f"No browser test: {missing}")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True)
+        yield chromium
+        chromium.close()

@@ -8,7 +8,6 @@ CUSTOMER_SENTIMENT_REQUIRE_BROWSER=1 (as `.ci/run` sets it), which makes the ski
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,26 +15,7 @@ import pytest
 
 from .conftest import HOSTILE, SECTION_IDS
 
-CHROMIUM = Path(os.environ.get("CUSTOMER_SENTIMENT_CHROMIUM", "/usr/bin/chromium"))
-REQUIRED = os.environ.get("CUSTOMER_SENTIMENT_REQUIRE_BROWSER") == "1"
 LAPTOP, PHONE = {"width": 1280, "height": 800}, {"width": 390, "height": 844}
-
-
-@pytest.fixture(scope="module")
-def browser():
-    """One headless Chromium for the module (about a second to start)."""
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        missing = "Playwright is not installed (pip install -e '.[test]')"
-    else:
-        missing = None if CHROMIUM.exists() else f"{CHROMIUM} not found (apt-get install chromium)"
-    if missing:
-        (pytest.fail if REQUIRED else pytest.skip)(f"No browser test: {missing}")
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True)
-        yield chromium
-        chromium.close()
 
 
 @dataclass

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import socket
 import threading
 import time
@@ -28,8 +27,6 @@ import pytest
 
 from ..conftest import SAMPLE, write_csv
 
-CHROMIUM = Path(os.environ.get("CUSTOMER_SENTIMENT_CHROMIUM", "/usr/bin/chromium"))
-REQUIRED = os.environ.get("CUSTOMER_SENTIMENT_REQUIRE_BROWSER") == "1"
 PHONE = {"width": 390, "height": 844}
 # Clearly negative, and not one of the sample reviews the model learned from (checked below).
 NEGATIVE = "Terrible kettle, it leaks everywhere and stopped working after a week. Complete waste of money."
@@ -39,23 +36,6 @@ REVIEWS = [
     {"review": "Broke after two days. Awful, requested a refund.", "stars": 1},
     {"review": "It's okay, does the job.", "stars": 3},
 ]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    """One headless Chromium for the module (about a second to start)."""
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        missing = "Playwright is not installed (pip install -e '.[test]')"
-    else:
-        missing = None if CHROMIUM.exists() else f"{CHROMIUM} not found (apt-get install chromium)"
-    if missing:
-        (pytest.fail if REQUIRED else pytest.skip)(f"No browser test: {missing}")
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,6 @@ Every flag's default and help come from `ServeSettings` (serve/settings.py), typ
 
 from __future__ import annotations
 
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -14,18 +13,12 @@ from rich.text import Text
 
 from ..console import console
 from ..serve.settings import ServeSettings, is_loopback
-from .common import ModelDir
+from .common import ModelDir, RuntimeName
 
 DEFAULT, HELP = ServeSettings.defaults(), ServeSettings.help()
 
 
-class Runtime(StrEnum):
-    torch = "torch"
-    onnx = "onnx"
-    onnx_int8 = "onnx-int8"
-
-
-RUNTIME = Runtime(DEFAULT["runtime"])
+RUNTIME = RuntimeName(DEFAULT["runtime"])
 
 
 def _option(name: str, **more):
@@ -39,7 +32,7 @@ def serve(
     api_key_file: Annotated[Path | None, typer.Option(
         help="A file holding the API key on its first line; requests to /v1/*, /metrics and the docs then need "
              "'Authorization: Bearer KEY' or 'X-API-Key: KEY' (else 401).", show_default="no key")] = None,
-    runtime: Annotated[Runtime, _option("runtime")] = RUNTIME,
+    runtime: Annotated[RuntimeName, _option("runtime")] = RUNTIME,
     device: Annotated[str, _option("device")] = DEFAULT["device"],
     max_body_bytes: Annotated[int, _option("max_body_bytes")] = DEFAULT["max_body_bytes"],
     max_texts: Annotated[int, _option("max_texts")] = DEFAULT["max_texts"],
