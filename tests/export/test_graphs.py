@@ -55,3 +55,29 @@ def test_an_architecture_without_a_graph_is_refused_with_the_reason():
     with pytest.raises(CustomerSentimentError, match=re.escape("bigru_attention.v1 cannot be exported to ONNX yet "
                                                                "(torch.export cannot trace pack_padded_sequence")):
         exportable(model)
+
+
+def test_minilm_exports_attention_as_plain_operations_with_the_eager_logits(tmp_path):
+    """SDPA exports with a NaN guard (IsNaN + Where) over every attention score, a third of the int8
+    graph's time; the export takes Hugging Face's eager attention instead, on a copy of the model."""
+    pytest.importorskip("transformers")
+    import onnx
+    import onnxruntime as ort
+
+    from customer_sentiment.export.onnx_graph import example_batch, export_onnx
+
+    tiny = {"vocab_size": 128, "hidden_size": 16, "num_hidden_layers": 2, "num_attention_heads": 4,
+            "intermediate_size": 32, "max_position_embeddings": 64, "type_vocab_size": 2}
+    torch.manual_seed(0)
+    model = get_architecture("minilm_l6.v1").from_saved(128, 2, {"freeze_encoder": False, "dropout": 0.1,
+                                                                "_encoder_config": tiny}).eval()
+    path = tmp_path / "minilm.onnx"
+    export_onnx(exportable(model), example_batch(model, 128), path)
+    assert "IsNaN" not in {node.op_type for node in onnx.load(str(path)).graph.node}
+    assert model.encoder.config._attn_implementation != "eager"            # the model scoring in PyTorch keeps SDPA
+    docs = [np.array(doc, dtype=np.int64) for doc in ([5, 9, 11, 3], [7], [], [12] * 30)]
+    batch = model.collate(docs)
+    with torch.inference_mode():
+        eager = model(**batch).numpy()
+    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    np.testing.assert_allclose(session.run(None, {k: v.numpy() for k, v in batch.items()})[0], eager, atol=1e-5, rtol=0)
