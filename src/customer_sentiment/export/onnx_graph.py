@@ -67,13 +67,31 @@ def check_symbolic(path: Path) -> None:
                                          fix="Nothing was written; this is a bug of the export, please report it.")
 
 
-def quantize_int8(source: Path, target: Path, per_channel: bool = False) -> None:
+def quantize_int8(source: Path, target: Path, per_channel: bool = False, keep_fp32: tuple[str, ...] = ()) -> None:
     """int8 weights, activations quantized at run time (onnxruntime's dynamic quantization); weights
-    scaled per tensor, or per output channel with `per_channel`."""
+    scaled per tensor, or per output channel with `per_channel`. The nodes of the modules named in
+    `keep_fp32` (by name prefix, e.g. "encoder.encoder.layer.0.") stay in fp32."""
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
     with _quiet():
-        quantize_dynamic(str(source), str(target), weight_type=QuantType.QInt8, per_channel=per_channel)
+        quantize_dynamic(str(source), str(target), weight_type=QuantType.QInt8, per_channel=per_channel,
+                         nodes_to_exclude=nodes_of_modules(source, keep_fp32) if keep_fp32 else None)
+
+
+def nodes_of_modules(path: Path, prefixes: tuple[str, ...]) -> list[str]:
+    """The graph's nodes that the exporter traced inside a module named with one of `prefixes` (the
+    dynamo exporter records each node's module path in its `pkg.torch.onnx.name_scopes` metadata)."""
+    import ast
+
+    import onnx
+
+    nodes = []
+    for node in onnx.load(str(path), load_external_data=False).graph.node:
+        scopes = next((ast.literal_eval(p.value) for p in node.metadata_props
+                       if p.key == "pkg.torch.onnx.name_scopes"), [])
+        if any(scope.startswith(prefix) for scope in scopes for prefix in prefixes):
+            nodes.append(node.name)
+    return nodes
 
 
 @contextlib.contextmanager
