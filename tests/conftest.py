@@ -132,3 +132,26 @@ def browser():
         chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True)
         yield chromium
         chromium.close()
+
+
+REQUIRED_POSTGRES = os.environ.get("CUSTOMER_SENTIMENT_REQUIRE_POSTGRES") == "1"
+
+
+@pytest.fixture(scope="session")
+def postgres_url():
+    """The URL (with a password) of a database in a throwaway PostgreSQL cluster started for this session
+    (tests/postgres.py, about 3 s); skipped without PostgreSQL's binaries or SQLAlchemy, a failure with
+    CUSTOMER_SENTIMENT_REQUIRE_POSTGRES=1 (CI)."""
+    from .postgres import postgres_bin, postgres_cluster
+
+    try:
+        import psycopg  # noqa: F401
+        import sqlalchemy  # noqa: F401
+    except ImportError:
+        missing = "SQLAlchemy or psycopg is not installed (pip install -e '.[test]')"
+    else:
+        missing = None if postgres_bin() else "no PostgreSQL under /usr/lib/postgresql (apt-get install postgresql)"
+    if missing:
+        (pytest.fail if REQUIRED_POSTGRES else pytest.skip)(f"No PostgreSQL test: {missing}")
+    with postgres_cluster() as url:
+        yield url

@@ -3,12 +3,26 @@
 A `CustomerSentimentError` is a value with four parts, as spaCy's and setfit's messages are: what
 happened (naming the file, line, column, flag or config key), what was expected, what was found,
 and the fix. The CLI prints it on one line (no traceback) and exits 1. Internal bugs are not
-caught: they stay tracebacks, so they get reported and fixed.
+caught: they stay tracebacks, so they get reported and fixed. A password written in a URL (a
+database's) never shows in a message: `hide_passwords` turns it into ***.
 """
 
 from __future__ import annotations
 
 import errno
+import re
+
+# scheme://user:PASSWORD@host: the password runs to the last @ before a space (it may hold : / or @ itself).
+_URL_PASSWORD = re.compile(r"(\b[A-Za-z][A-Za-z0-9+.-]*://[^\s:/@]*:)[^\s]*@")
+
+
+def hide_passwords(text: str) -> str:
+    """`text` with the password of every URL in it written as ***, as SQLAlchemy shows one.
+
+    >>> hide_passwords("Cannot connect to postgresql+psycopg://shop:s3cr:t@db.example.com/reviews")
+    'Cannot connect to postgresql+psycopg://shop:***@db.example.com/reviews'
+    """
+    return _URL_PASSWORD.sub(r"\1***@", text)
 
 
 class CustomerSentimentError(Exception):
@@ -22,6 +36,7 @@ class CustomerSentimentError(Exception):
     """
 
     def __init__(self, what: str, *, fix: str, expected: str | None = None, found: str | None = None):
+        what, expected, found, fix = (None if part is None else hide_passwords(part) for part in (what, expected, found, fix))
         self.what, self.expected, self.found, self.fix = what, expected, found, fix
         super().__init__(self.message)
 

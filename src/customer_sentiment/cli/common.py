@@ -70,7 +70,13 @@ def _show_warning(message, category, filename, lineno, file=None, line=None):
 ENCODING = defaults_of(DataSettings)["encoding"]
 MAX_REVIEW_MB = defaults_of(DataSettings)["max_review_mb"]
 DEVICE = defaults_of(TrainingArguments)["device"]
-Data = Annotated[Path, typer.Argument(help="Reviews: .csv, .tsv, .jsonl (optionally compressed), .parquet or .xlsx.")]
+Data = Annotated[str, typer.Argument(help="Reviews: .csv, .tsv, .jsonl (optionally compressed), .parquet or .xlsx; "
+                                          "or a database URL (sqlite:///reviews.db, postgresql+psycopg://user@host/db) "
+                                          "with --table or --query.")]
+Table = Annotated[str | None, typer.Option(help="When DATA is a database URL: the table of reviews ([schema.]name), "
+                                                "read in its primary key's order.", show_default="none")]
+Query = Annotated[str | None, typer.Option(help="When DATA is a database URL: a SELECT returning the reviews, "
+                                                "instead of --table.", show_default="none")]
 ModelDir = Annotated[Path, typer.Argument(help="A model directory written by `customer-sentiment train`.")]
 TextColumn = Annotated[str | None, typer.Option(help="Column with the review text.",
                                                    show_default="the model's training column")]

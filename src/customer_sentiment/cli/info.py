@@ -12,11 +12,12 @@ from rich.text import Text
 from .. import display
 from ..console import console, progress_bar
 from ..settings import DEFAULT_MODEL
-from .common import JsonPath
+from .common import JsonPath, Query, Table
 
 
 def report(
-    scored_file: Annotated[Path, typer.Argument(help="A scored file from `customer-sentiment predict`.")],
+    scored_file: Annotated[str, typer.Argument(help="A scored file from `customer-sentiment predict`; or a database "
+                                                    "URL with --table or --query.")],
     by: Annotated[str, typer.Option(help="Column to group by, e.g. product.")],
     time_column: Annotated[str | None, typer.Option(
         help="Date column for the by-period tables, trends and change detection.")] = None,
@@ -34,26 +35,30 @@ def report(
         "model's evaluation in the HTML report (slower: every review is split into sentences)."))] = None,
     html: Annotated[Path | None, typer.Option(help="Also write the report as one self-contained HTML page.")] = None,
     json_path: JsonPath = None,
+    table: Table = None,
+    query: Query = None,
 ):
     """Summarize scored reviews for a product manager: shares by product and period, top complaints, what
     drives them, and (with --time-column) every group whose negative share changed, tested at a 5 % false
     discovery rate. The file is read in chunks: memory stays flat however many reviews it holds."""
     from ..insights import Columns, summarize_chunks
-    from ..io import check_output_path, iter_table_chunks, parquet_rows, write_json
+    from ..io import ReadOptions, check_output_path, iter_table_chunks, parquet_rows, write_json
+    from ..io.sql import source_name
 
     for path, suffixes in ((json_path, None), (html, (".html", ".htm"))):
         if path:
             check_output_path(path, suffixes)
     pipeline, evaluation = _scoring_model(model_dir)
+    options = ReadOptions(table=table, query=query)
     with progress_bar() as bar:
-        chunks = _counted(iter_table_chunks(scored_file), bar, bar.add_task("reading", total=parquet_rows(scored_file),
-                                                                            status=""))
+        task = bar.add_task("reading", total=parquet_rows(scored_file), status="")
+        chunks = _counted(iter_table_chunks(scored_file, options=options), bar, task)
         first = next(chunks)
         if text_column is None:
             text_column = next((c for c in ("review", "text") if c in first.columns), None)
         columns = Columns(by, label_column, time_column, text_column, rating_column, negative_label, period)
-        summary = summarize_chunks(itertools.chain([first], chunks), columns, top, examples, str(scored_file),
-                                   pipeline, evaluation)
+        summary = summarize_chunks(itertools.chain([first], chunks), columns, top, examples,
+                                   source_name(scored_file, options), pipeline, evaluation)
     display.print_summary(summary)
     if json_path:
         write_json(json_path, summary)

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from .. import display
 from ..console import console
+from ..errors import CustomerSentimentError
 from ..io import CHUNK_ROWS
 from ..settings import DataSettings, defaults_of
 from .common import (
@@ -23,11 +23,13 @@ from .common import (
     LabelColumn,
     MaxReviewMb,
     ModelDir,
+    Query,
     Quiet,
     RatingColumn,
     RatingMapOption,
     Runtime,
     RuntimeName,
+    Table,
     TextColumn,
 )
 
@@ -35,15 +37,16 @@ from .common import (
 def evaluate(model_dir: ModelDir, data: Data, text_column: TextColumn = None, label_column: LabelColumn = None,
              rating_column: RatingColumn = None, rating_map: RatingMapOption = None, json_path: JsonPath = None,
              encoding: Encoding = ENCODING, delimiter: Delimiter = None, max_review_mb: MaxReviewMb = MAX_REVIEW_MB,
-             device: Device = DEVICE):
+             device: Device = DEVICE, table: Table = None, query: Query = None):
     """Evaluate a model on labelled reviews: accuracy, macro-F1, per class, confusion matrix.
 
     Columns and rating map default to those the model was trained with.
     """
     from ..io import RatingMap, ReadOptions, check_output_path, read_reviews, write_json
+    from ..io.sql import source_name
     from ..pipeline import SentimentPipeline
 
-    options = ReadOptions(encoding, delimiter, max_review_mb)
+    options = ReadOptions(encoding, delimiter, max_review_mb, table, query)
     if json_path:
         check_output_path(json_path)
     pipeline = SentimentPipeline.load(model_dir, device=device)
@@ -53,10 +56,10 @@ def evaluate(model_dir: ModelDir, data: Data, text_column: TextColumn = None, la
     rating_map = rating_map or trained.get("rating_map")            # the model's own map by default
     mapping = RatingMap.parse(rating_map) if rating_column and rating_map else None
     reviews = read_reviews(data, text_column or trained["text_column"], label_column, rating_column, mapping, options)
-    display.print_skipped(str(data), reviews.rows_read, len(reviews), reviews.skipped, console)
+    display.print_skipped(source_name(data, options), reviews.rows_read, len(reviews), reviews.skipped, console)
     metrics = pipeline.evaluate(reviews)
     metrics["skipped"] = reviews.skipped
-    display.print_metrics(metrics, f"Evaluation on {data}")
+    display.print_metrics(metrics, f"Evaluation on {source_name(data, options)}")
     if json_path:
         write_json(json_path, metrics)
         console.print(f"Wrote the metrics to {json_path}")
@@ -65,7 +68,8 @@ def evaluate(model_dir: ModelDir, data: Data, text_column: TextColumn = None, la
 def predict(
     model_dir: ModelDir,
     data: Data,
-    output: Annotated[Path, typer.Option("--output", "-o", help="Scored file: .csv, .tsv, .jsonl or .parquet.")],
+    output: Annotated[str, typer.Option("--output", "-o", help="Scored file: .csv, .tsv, .jsonl or .parquet; or a "
+                                                               "database URL, with --output-table.")],
     text_column: TextColumn = None,
     id_column: Annotated[str | None, typer.Option(help="Column identifying each review; checked and put first.")] = None,
     keep_columns: Annotated[str | None, typer.Option(help="Comma-separated input columns to keep.", show_default="all")] = None,
@@ -79,17 +83,26 @@ def predict(
     device: Device = DEVICE,
     runtime: Runtime = RuntimeName.torch,
     quiet: Quiet = False,
+    table: Table = None,
+    query: Query = None,
+    output_table: Annotated[str | None, typer.Option(
+        help="With a database URL as --output: the table to create there, keyed by --id-column if given; written in "
+             "one transaction.", show_default="none")] = None,
+    replace: Annotated[bool, typer.Option("--replace", help="Drop an existing --output-table and write it anew (in "
+                                                            "the same transaction).")] = False,
 ):
     """Score a review file: adds predicted_label and one prob_<label> column per class, rows in order."""
     from ..io import ReadOptions
+    from ..io.sql import source_name
     from ..pipeline import SentimentPipeline
 
-    options = ReadOptions(encoding, delimiter, max_review_mb)
+    options = ReadOptions(encoding, delimiter, max_review_mb, table, query)
+    output = _scored_output(output, output_table, replace, id_column)
     pipeline = SentimentPipeline.load(model_dir, device=device, verbose=not quiet, runtime=runtime.value)
     keep = [c.strip() for c in keep_columns.split(",") if c.strip()] if keep_columns else None
     summary = pipeline.predict_file(data, output, text_column, id_column, keep, chunk_rows, options, review_below)
     predicted = ", ".join(f"{label} {count:,}" for label, count in summary["predicted"].items())
-    console.print(f"Scored {summary['rows']:,} rows of {data} in {summary['seconds']:.1f}s "
+    console.print(f"Scored {summary['rows']:,} rows of {source_name(data, options)} in {summary['seconds']:.1f}s "
                   f"({summary['reviews_per_second']:,.0f} reviews/s) with {pipeline.predictor_.runtime}: {predicted}")
     if review_below is not None:
         share = summary["needs_review"] / max(summary["rows"] - summary["empty_texts"], 1)
@@ -102,3 +115,21 @@ def predict(
     if summary["empty_texts"]:
         console.print(f"{summary['empty_texts']:,} rows had no review text: kept, with an empty predicted_label")
     console.print(f"Wrote {output}")
+
+
+def _scored_output(output: str, output_table: str | None, replace: bool, id_column: str | None):
+    """--output as a file path, or with --output-table as a table in the database it names."""
+    from ..io.formats import is_database_url
+    from ..io.sql import TableOutput, display_url
+
+    if output_table and not is_database_url(output):
+        raise CustomerSentimentError(f"--output-table writes into a database, and --output {output} is a file",
+                                     fix="Pass a database URL as --output (sqlite:///scores.db, say), or leave "
+                                         "--output-table out.")
+    if is_database_url(output) and not output_table:
+        raise CustomerSentimentError(f"--output {display_url(output)} is a database and no table was named",
+                                     fix="Pass --output-table NAME.")
+    if replace and not output_table:
+        raise CustomerSentimentError("--replace applies to a table output", fix="Pass --output-table, or leave "
+                                                                                "--replace out.")
+    return TableOutput(output, output_table, replace, id_column) if output_table else output

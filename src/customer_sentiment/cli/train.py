@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections import Counter
 from pathlib import Path
@@ -20,8 +21,9 @@ BINARY = str(RatingMap.default(binary=True))
 
 
 def train(
-    data: Annotated[Path | None, typer.Argument(help="Reviews: .csv, .tsv, .jsonl (optionally compressed), .parquet or .xlsx.",
-                                                show_default="data.file of --config")] = None,
+    data: Annotated[str | None, typer.Argument(help="Reviews: .csv, .tsv, .jsonl (optionally compressed), .parquet or "
+                                                    ".xlsx; or a database URL with --table or --query.",
+                                               show_default="data.file of --config")] = None,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Model directory to write (replaced if it "
                                                                        "holds a model).")] = None,
     config_file: Annotated[Path | None, typer.Option("--config", help="A TOML run configuration; "
@@ -47,6 +49,7 @@ def train(
     processes (DDP).
     """
     from ..io import RatingMap, read_reviews
+    from ..io.sql import source_name
     from ..pipeline import SentimentPipeline
     from ..training import RunDirectory, distributed, fit_model, training_device
 
@@ -61,14 +64,15 @@ def train(
                            settings.data.read_options())
     run_dir = run_dir or _default_run_dir(output)
     if main:
-        display.print_skipped(settings.data.file, reviews.rows_read, len(reviews), reviews.skipped, console)
+        display.print_skipped(source_name(settings.data.file, settings.data.read_options()), reviews.rows_read,
+                              len(reviews), reviews.skipped, console)
         counts = Counter(reviews.labels)
         console.print("Labels: " + ", ".join(f"{label} {counts[label]:,}" for label in sorted(counts)))
         if not resume:
             console.print(f"Run directory: {run_dir} (resume a stopped run with: customer-sentiment train "
                           f"--resume {run_dir})")
-    trained = fit_model(reviews.texts, reviews.labels, settings, device,
-                        {**reviews.info, "encoding": settings.data.encoding},
+    trained = fit_model(reviews.texts, reviews.labels, _as_recorded(settings), device,
+                        {**reviews.info, "encoding": settings.data.encoding, **_database(settings.data)},
                         RunDirectory(run_dir, writer=main), bool(resume), {"output": str(output)}, not quiet and main)
     if main:
         pipeline = SentimentPipeline.from_trained(trained, verbose=not quiet)
@@ -79,7 +83,7 @@ def train(
     distributed.stop()
 
 
-def _resolve(flags: dict, data: Path | None, output: Path | None, config_file: Path | None, model: str | None,
+def _resolve(flags: dict, data: str | None, output: Path | None, config_file: Path | None, model: str | None,
              binary: bool, set_: list[str] | None, run_dir: Path | None, resume: Path | None) -> tuple[Settings, Path]:
     """The run's settings (a resumed run's own, else defaults, --config, flags and --set) and its output."""
     from ..training import RunDirectory
@@ -108,6 +112,25 @@ def _refuse_settings_on_resume(flags: dict, **given) -> None:
     if named:
         raise CustomerSentimentError("--resume continues a run with its own settings",
                                      found=", ".join(named), fix="Drop those options.")
+
+
+def _as_recorded(settings: Settings) -> Settings:
+    """The settings as the run directory records them: a database URL's password as ***."""
+    from ..io.sql import display_url
+
+    if not _database(settings.data):
+        return settings
+    return dataclasses.replace(settings, data=dataclasses.replace(settings.data, file=display_url(settings.data.file)))
+
+
+def _database(data) -> dict:
+    """For a database: its URL (password as ***) and the table or query, as config.json records them; else {}."""
+    from ..io.formats import is_database_url
+    from ..io.sql import display_url
+
+    if not is_database_url(data.file):
+        return {}
+    return {"file": display_url(data.file), **{key: value for key in ("table", "query") if (value := getattr(data, key))}}
 
 
 def _check_complete(settings: Settings, output: Path | None) -> None:

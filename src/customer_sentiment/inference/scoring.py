@@ -24,17 +24,15 @@ from ..console import progress_bar
 from ..errors import CustomerSentimentError
 from ..io import (
     CHUNK_ROWS,
-    TABLE_SUFFIXES,
     ReadOptions,
-    check_output_path,
     clean_texts,
     column_texts,
     iter_table_chunks,
     parquet_rows,
     read_options,
     require_columns,
-    table_writer,
 )
+from ..io.sql import TableOutput, check_scored_output, scored_writer, source_name
 from .predictor import Predictor
 
 
@@ -64,11 +62,12 @@ class ScoringSummary:
                 "seconds": self.seconds, "reviews_per_second": self.reviews_per_second}
 
 
-def score_file(predictor: Predictor, labels: list[str], data: str | Path, output: str | Path, text_column: str,
+def score_file(predictor: Predictor, labels: list[str], data: str | Path, output: str | Path | TableOutput, text_column: str,
                id_column: str | None = None, keep_columns: Sequence[str] | None = None, chunk_rows: int = CHUNK_ROWS,
                options: ReadOptions | str | None = None, verbose: bool = True,
                review_below: float | None = None) -> ScoringSummary:
-    """Score `data` into `output` (CSV, TSV, JSON Lines or Parquet, by extension); see the module docstring."""
+    """Score `data` (a file, or a database URL with `options.table` or `.query`) into `output` (CSV, TSV, JSON
+    Lines or Parquet, by extension, or a `TableOutput`, in one transaction); see the module docstring."""
     if chunk_rows < 1:
         raise CustomerSentimentError(f"--chunk-rows is {chunk_rows}", expected="an integer >= 1",
                                      fix="Pass --chunk-rows 1 or more.")
@@ -77,13 +76,10 @@ def score_file(predictor: Predictor, labels: list[str], data: str | Path, output
                                      fix="Pass --review-below 0.8, say: reviews labelled with less confidence are "
                                          "marked for a person to read.")
     options = read_options(options)
-    check_output_path(output, TABLE_SUFFIXES)
-    if Path(output).resolve() == Path(data).resolve():
-        raise CustomerSentimentError(f"The output {output} is the input file",
-                                     fix="Pass another --output so the reviews are not overwritten.")
-    summary = ScoringSummary(str(data), str(output), {label: 0 for label in labels})
+    check_scored_output(output, data, options)
+    summary = ScoringSummary(source_name(data, options), str(output), {label: 0 for label in labels})
     start = time.perf_counter()
-    with table_writer(output) as write, progress_bar(verbose) as bar, contextlib.ExitStack() as stack:
+    with scored_writer(output) as write, progress_bar(verbose) as bar, contextlib.ExitStack() as stack:
         task = bar.add_task("scoring", total=parquet_rows(data), status="")
         columns = None
         chunks = stack.enter_context(contextlib.closing(iter_table_chunks(data, chunk_rows, options)))

@@ -21,7 +21,7 @@ from ..errors import CustomerSentimentError
 from .decoding import Utf8Stream, file_encoding
 from .dialect import Dialect, detect_dialect
 from .excel import excel_rows, excel_text
-from .formats import bom_tolerant, file_format, open_binary, open_text
+from .formats import bom_tolerant, file_format, is_database_url, open_binary, open_text
 from .options import ReadOptions, read_options
 
 _EXPORT_AGAIN = "Check the file, or export it again."
@@ -56,8 +56,11 @@ def records(path: Path, fmt: str, options: ReadOptions | str | None = None, erro
 def row_location(path: str | Path, row: int, options: ReadOptions | str | None = None) -> str:
     """Where data row `row` (0-based) starts: 'line N' for text files, 'row N' for Parquet and Excel.
 
-    A CSV record can span lines (a quoted review with line breaks), so the file is read again.
+    A CSV record can span lines (a quoted review with line breaks), so the file is read again. A
+    database's rows are 'row N' in the order read.
     """
+    if is_database_url(path):
+        return f"row {row + 1}"
     path = Path(path)
     fmt = file_format(path)
     if fmt == "excel":                                 # the sheet's own row number: header and blank rows count

@@ -1,4 +1,5 @@
-"""Review file formats: which format a name means, and opening (possibly compressed) files."""
+"""Review file formats: which format a name means (a database URL is none: io/sql.py reads it), and
+opening (possibly compressed) files."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import codecs
 import gzip
 import io
 import lzma
+import re
 from pathlib import Path
 
 import pyarrow as pa
@@ -16,6 +18,16 @@ from ..errors import CustomerSentimentError
 FORMATS = {".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".jsonl": "jsonl", ".ndjson": "jsonl",
            ".parquet": "parquet", ".pq": "parquet", ".xlsx": "excel", ".xlsm": "excel"}
 COMPRESSIONS = (".gz", ".bz2", ".xz", ".zst")
+_URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]+://")
+
+
+def is_database_url(source: object) -> bool:
+    """Whether `source` names a database (a SQLAlchemy URL) rather than a file.
+
+    >>> is_database_url("postgresql+psycopg://shop@db/reviews"), is_database_url("exports/reviews.csv")
+    (True, False)
+    """
+    return isinstance(source, str) and bool(_URL.match(source))
 
 
 def file_format(path: str | Path) -> str:

@@ -1,4 +1,5 @@
-"""How to read a review file: its encoding, its delimiter and the longest review accepted."""
+"""How to read reviews: a file's encoding and delimiter, the longest review accepted, and in a database
+(a URL) the table or the query that holds them."""
 
 from __future__ import annotations
 
@@ -22,9 +23,14 @@ class ReadOptions:
     encoding: str = "utf-8"
     delimiter: str | None = None      # None: by extension, `;` detected in a .csv header
     max_review_mb: float = MAX_REVIEW_MB
+    table: str | None = None          # a database's reviews: a table ([schema.]name) ...
+    query: str | None = None          # ... or a query (io/sql.py)
 
     def __post_init__(self):
         check_encoding(self.encoding)
+        if self.table and self.query:
+            raise CustomerSentimentError("Both --table and --query were given", expected="one of them",
+                                         fix="Pass --table NAME to read a whole table, or --query 'SELECT ...'.")
         if self.delimiter is not None:
             if self.delimiter not in DELIMITERS:
                 raise CustomerSentimentError(f"--delimiter is {self.delimiter!r}", expected="one of , ; | tab",

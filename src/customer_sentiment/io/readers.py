@@ -34,7 +34,7 @@ from .diagnosis import (
 )
 from .dialect import detect_dialect
 from .excel import excel_rows, excel_text
-from .formats import file_format, open_text
+from .formats import file_format, is_database_url, open_text
 from .options import ReadOptions, read_options
 
 CHUNK_ROWS = 50_000                   # rows read (and scored) at a time: bounds memory, keeps Arrow busy
@@ -58,9 +58,20 @@ def iter_table_chunks(path: str | Path, chunk_rows: int | None = CHUNK_ROWS,
 
     Each chunk's index continues the row numbering of the file. Raises a `CustomerSentimentError`
     for a missing, empty, header-only, badly encoded or malformed file, repeated column names, or
-    a review longer than `options.max_review_mb`.
+    a review longer than `options.max_review_mb`. A database URL (with `options.table` or
+    `options.query`) is read by `sql.iter_sql_chunks`, in the same chunks.
     """
-    path, options = Path(path), read_options(options)
+    options = read_options(options)
+    if is_database_url(path):
+        from .sql import iter_sql_chunks
+
+        yield from iter_sql_chunks(path, chunk_rows, options)
+        return
+    if options.table or options.query:
+        raise CustomerSentimentError(f"--{'table' if options.table else 'query'} reads a database, and {path} is a file",
+                                     fix="Pass a database URL (sqlite:///reviews.db, postgresql+psycopg://user@host/db) "
+                                         "as the data, or leave the option out.")
+    path = Path(path)
     fmt = file_format(path)
     check_readable(path)
     readers = {"csv": _csv_chunks, "tsv": _csv_chunks, "jsonl": _jsonl_chunks, "parquet": _parquet_chunks,
@@ -110,6 +121,8 @@ def check_review_sizes(table: pa.Table, path: Path, first_row: int, options: Rea
 
 def parquet_rows(path: str | Path) -> int | None:
     """The number of rows of a Parquet file, from its footer (no data read); None for other formats."""
+    if is_database_url(path):
+        return None
     try:
         return pq.ParquetFile(path).metadata.num_rows if file_format(path) == "parquet" else None
     except (OSError, pa.ArrowException):

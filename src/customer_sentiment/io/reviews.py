@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..errors import CustomerSentimentError
+from ..errors import CustomerSentimentError, hide_passwords
 from .cleaning import as_label, clean_texts, column_texts
 from .diagnosis import row_location
 from .options import ReadOptions
@@ -44,7 +44,7 @@ class Reviews:
     @property
     def info(self) -> dict:
         """Where these reviews came from, as a model's config.json records it."""
-        return {"file": self.source, **self.columns, "rows_read": self.rows_read, "skipped": self.skipped}
+        return {"file": hide_passwords(self.source), **self.columns, "rows_read": self.rows_read, "skipped": self.skipped}
 
     def location(self, i: int) -> str:
         """'reviews.csv, line 17' for the i-th kept review, for error messages."""

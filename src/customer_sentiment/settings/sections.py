@@ -96,7 +96,12 @@ class DataSettings(_Section):
     """Where the reviews are and how to read them."""
 
     section = "data"
-    file: str | None = setting("", "the reviews to train on: .csv, .tsv, .jsonl (optionally compressed), .parquet or .xlsx")
+    file: str | None = setting("", "the reviews to train on: .csv, .tsv, .jsonl (optionally compressed), .parquet or .xlsx, "
+                                   "or a database URL (sqlite:///reviews.db, postgresql+psycopg://user@host/db) with "
+                                   "table or query; a password in the URL is recorded as ***")
+    table: str | None = setting("", "when file is a database URL: the table of reviews ([schema.]name), read in its "
+                                    "primary key's order")
+    query: str | None = setting("", "when file is a database URL: a SELECT returning the reviews, instead of table")
     text_column: str | None = setting("review", "column with the review text")
     label_column: str | None = setting("", "column with the labels (any set of labels); leave empty to use "
                                            "rating_column")
@@ -113,8 +118,9 @@ class DataSettings(_Section):
                                           (lambda value: 0 < value <= 1024, "a number in (0, 1024]"))
 
     def read_options(self) -> ReadOptions:
-        """How to read the data file."""
-        return ReadOptions(self.encoding, self.delimiter or None, self.max_review_mb)
+        """How to read the data file (or table, or query)."""
+        return ReadOptions(self.encoding, self.delimiter or None, self.max_review_mb, self.table or None,
+                           self.query or None)
 
 
 def _at_least(low) -> tuple:

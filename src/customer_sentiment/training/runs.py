@@ -25,7 +25,7 @@ import torch
 from safetensors.torch import load_file, save_file
 
 from .._version import __version__
-from ..errors import CustomerSentimentError
+from ..errors import CustomerSentimentError, hide_passwords
 from ..io import atomic_path, write_bytes
 from ..settings import read_toml
 
@@ -69,7 +69,8 @@ class RunDirectory:
             raise CustomerSentimentError(f"Cannot create the run directory {self.path}: {error.strerror}",
                                          fix="Pass a --run-dir in a folder you can write to.") from None
         write_bytes(self.config_path, config_toml.encode())
-        self.update_info({"format": RUN_FORMAT, "version": 1, "status": "running", "command": sys.argv,
+        self.update_info({"format": RUN_FORMAT, "version": 1, "status": "running",
+                          "command": [hide_passwords(arg) for arg in sys.argv],
                           "started": _now(), "versions": library_versions(), **info})
         write_bytes(self.tokenizer_path, json.dumps(tokenizer, ensure_ascii=False).encode())
 
