@@ -48,30 +48,34 @@ def train(
     and --set. Under `torchrun --nproc_per_node N -m customer_sentiment train ...` it trains on N
     processes (DDP).
     """
-    from ..io import RatingMap, read_reviews
+    from ..io import RatingMap, iter_reviews, read_reviews
     from ..io.sql import source_name
     from ..pipeline import SentimentPipeline
-    from ..training import RunDirectory, distributed, fit_model, training_device
+    from ..training import RunDirectory, distributed, fit_model, staged_from_file, training_device
 
     settings, output = _resolve(flags, data, output, config_file, model, binary, set_, run_dir, resume)
     run_dir = resume or run_dir
     _check_complete(settings, output)
     device = training_device(settings.training)                   # once, before minutes of reading
     main = distributed.is_main()
-    reviews = read_reviews(settings.data.file, settings.data.text_column, settings.data.label_column or None,
-                           settings.data.rating_column or None,
-                           RatingMap.parse(settings.data.rating_map) if settings.data.rating_column else None,
-                           settings.data.read_options())
+    reader = iter_reviews if settings.training.shards else read_reviews        # in chunks, or all at once
+    reviews = reader(settings.data.file, settings.data.text_column, settings.data.label_column or None,
+                     settings.data.rating_column or None,
+                     RatingMap.parse(settings.data.rating_map) if settings.data.rating_column else None,
+                     settings.data.read_options())
+    if settings.training.shards:
+        reviews = staged_from_file(reviews, settings.training.shards)
     run_dir = run_dir or _default_run_dir(output)
     if main:
         display.print_skipped(source_name(settings.data.file, settings.data.read_options()), reviews.rows_read,
                               len(reviews), reviews.skipped, console)
-        counts = Counter(reviews.labels)
+        counts = reviews.label_counts() if settings.training.shards else Counter(reviews.labels)
         console.print("Labels: " + ", ".join(f"{label} {counts[label]:,}" for label in sorted(counts)))
         if not resume:
             console.print(f"Run directory: {run_dir} (resume a stopped run with: customer-sentiment train "
                           f"--resume {run_dir})")
-    trained = fit_model(reviews.texts, reviews.labels, _as_recorded(settings), device,
+    texts, labels = (reviews, None) if settings.training.shards else (reviews.texts, reviews.labels)
+    trained = fit_model(texts, labels, _as_recorded(settings), device,
                         {**reviews.info, "encoding": settings.data.encoding, **_database(settings.data)},
                         RunDirectory(run_dir, writer=main), bool(resume), {"output": str(output)}, not quiet and main)
     if main:

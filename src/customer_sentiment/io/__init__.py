@@ -8,7 +8,7 @@ from .formats import FORMATS, file_format
 from .options import MAX_REVIEW_MB, ReadOptions, read_options
 from .ratings import RatingMap
 from .readers import CHUNK_BYTES, CHUNK_ROWS, iter_table_chunks, parquet_rows, read_table, require_columns
-from .reviews import Reviews, fingerprint, read_reviews, split_indices
+from .reviews import Reviews, add_to_fingerprint, fingerprint, iter_reviews, read_reviews, split_indices
 from .writers import (
            TABLE_SUFFIXES,
            atomic_path,
@@ -24,7 +24,8 @@ from .writers import (
 )
 
 __all__ = ["CHUNK_BYTES", "CHUNK_ROWS", "FORMATS", "MAX_REVIEW_MB", "TABLE_SUFFIXES", "RatingMap", "ReadOptions",
-           "Reviews", "atomic_path", "check_output_path", "clean_texts", "column_texts", "file_format", "fingerprint",
-           "is_missing", "iter_table_chunks", "parquet_rows", "raise_deferred", "raise_or_defer", "read_options",
-           "read_reviews", "read_table", "recover_directory", "remove_stale", "replace_directory", "require_columns",
-           "row_location", "split_indices", "staging_prefix", "table_writer", "write_bytes", "write_json", "write_text"]
+           "Reviews", "add_to_fingerprint", "atomic_path", "check_output_path", "clean_texts", "column_texts",
+           "file_format", "fingerprint", "is_missing", "iter_reviews", "iter_table_chunks", "parquet_rows",
+           "raise_deferred", "raise_or_defer", "read_options", "read_reviews", "read_table", "recover_directory",
+           "remove_stale", "replace_directory", "require_columns", "row_location", "split_indices", "staging_prefix",
+           "table_writer", "write_bytes", "write_json", "write_text"]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import math
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,7 +22,7 @@ from .cleaning import as_label, clean_texts, column_texts
 from .diagnosis import row_location
 from .options import ReadOptions
 from .ratings import RatingMap
-from .readers import read_table, require_columns
+from .readers import CHUNK_ROWS, iter_table_chunks, read_table, require_columns
 
 
 @dataclass
@@ -75,7 +75,29 @@ def read_reviews(path: str | Path, text_column: str, label_column: str | None = 
     if label_column and rating_column:
         raise CustomerSentimentError("Both a label column and a rating column were given",
                                      fix="Pass either --label-column or --rating-column, not both.")
-    frame = read_table(path, options)
+    reviews = _kept_rows(read_table(path, options), path, text_column, label_column, rating_column, rating_map, options)
+    if len(reviews) == 0:
+        reasons = "; ".join(f"{reason}: {count:,}" for reason, count in reviews.skipped.items())
+        raise CustomerSentimentError(f"None of the {reviews.rows_read:,} rows of {path} has both a review text and a "
+                                     f"label ({reasons})", fix="Check --text-column and the label or rating column.")
+    return reviews
+
+
+def iter_reviews(path: str | Path, text_column: str, label_column: str | None = None,
+                 rating_column: str | None = None, rating_map: RatingMap | None = None,
+                 options: ReadOptions | str | None = None, chunk_rows: int = CHUNK_ROWS) -> Iterator[Reviews]:
+    """`read_reviews` in chunks of `chunk_rows` rows, in bounded memory: each chunk's kept reviews,
+    with that chunk's rows read and skipped (a chunk may keep none)."""
+    if label_column and rating_column:
+        raise CustomerSentimentError("Both a label column and a rating column were given",
+                                     fix="Pass either --label-column or --rating-column, not both.")
+    for frame in iter_table_chunks(path, chunk_rows, options):
+        yield _kept_rows(frame, path, text_column, label_column, rating_column, rating_map, options)
+
+
+def _kept_rows(frame: pd.DataFrame, path: str | Path, text_column: str, label_column: str | None,
+               rating_column: str | None, rating_map: RatingMap | None, options: ReadOptions | str | None) -> Reviews:
+    """The rows of `frame` with a review text and a label, and what was skipped."""
     optional = {label_column: "--label-column", rating_column: "--rating-column"}
     require_columns(frame, path, {text_column: "--text-column", **{c: flag for c, flag in optional.items() if c}})
     skipped: dict[str, int] = {}
@@ -83,14 +105,10 @@ def read_reviews(path: str | Path, text_column: str, label_column: str | None = 
     raw, numbers = column_texts(frame[text_column], str(path), options)
     if numbers:
         warnings.warn(f"{path}: {numbers:,} values of column '{text_column}' are numbers; they are read as text",
-                      stacklevel=2)
+                      stacklevel=3)
     empty = np.array([not text for text in clean_texts(raw).to_pylist()], dtype=bool) & keep
     _count(skipped, "empty review text", empty)
     kept = np.flatnonzero(keep & ~empty)
-    if len(kept) == 0:
-        reasons = "; ".join(f"{reason}: {count:,}" for reason, count in skipped.items())
-        raise CustomerSentimentError(f"None of the {len(frame):,} rows of {path} has both a review text and a label "
-                                     f"({reasons})", fix="Check --text-column and the label or rating column.")
     columns = {"text_column": text_column, "label_column": label_column, "rating_column": rating_column,
                "rating_map": str(rating_map or RatingMap.default()) if rating_column else None}
     return Reviews([raw[i] for i in kept], None if labels is None else [labels[i] for i in kept],
@@ -133,12 +151,13 @@ def _labels_from_ratings(column: pd.Series, name: str, rating_map: RatingMap, pa
             label = rating_map.label_of(float(text))
         except ValueError:
             raise CustomerSentimentError(
-                f"{path}, {row_location(path, i, options)}: rating '{text}' in column '{name}' is not a number",
+                f"{path}, {row_location(path, column.index[i], options)}: rating '{text}' in column '{name}' is not "
+                f"a number",
                 expected=f"a star rating covered by the rating map {rating_map}",
                 fix="Fix the row, or pass --label-column if the column holds labels.") from None
         except KeyError:
             raise CustomerSentimentError(
-                f"{path}, {row_location(path, i, options)}: rating {text} in column '{name}' is outside the "
+                f"{path}, {row_location(path, column.index[i], options)}: rating {text} in column '{name}' is outside the "
                 f"rating map {rating_map}", fix=f"Fix the row, or pass --rating-map with a rule for {text}.") from None
         dropped[i] = label is None
         labels.append(label or "")
@@ -172,7 +191,12 @@ def split_indices(labels: Sequence[str], fraction: float, seed: int) -> tuple[np
 def fingerprint(texts: Sequence[str], labels: Sequence[str] | None = None) -> str:
     """sha256 of the texts and labels a model was trained on, to record in its config."""
     digest = hashlib.sha256()
+    add_to_fingerprint(digest, texts, labels)
+    return "sha256:" + digest.hexdigest()
+
+
+def add_to_fingerprint(digest, texts: Sequence[str], labels: Sequence[str] | None = None) -> None:
+    """Feed texts and labels to a sha256 `digest`: chunk by chunk, the same as `fingerprint` of them all."""
     for i, text in enumerate(texts):
         digest.update(text.encode("utf-8"))
         digest.update(b"\x1f" + (labels[i].encode("utf-8") if labels is not None else b"") + b"\x1e")
-    return "sha256:" + digest.hexdigest()

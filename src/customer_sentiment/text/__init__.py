@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import importlib
 
-_EXPORTS = {"EncodedReviews": "batches", "PretrainedTokenizer": "subword", "SubwordTokenizer": "subword",
-            "WordNgramTokenizer": "word_ngrams"}
+_EXPORTS = {"EncodedReviews": "batches", "MappedReviews": "shards", "PretrainedTokenizer": "subword",
+            "ShardWriter": "shards", "SubwordTokenizer": "subword", "WordNgramTokenizer": "word_ngrams"}
 
 __all__ = ["TOKENIZERS", *_EXPORTS]
 

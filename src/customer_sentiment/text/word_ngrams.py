@@ -11,7 +11,7 @@ so bigram and trigram keys never collide and fit in int64 while V < 2,097,152.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -68,23 +68,33 @@ class WordNgramTokenizer:
         grows with the number of distinct n-grams, not with the size of the corpus.
         """
         texts = _as_array(texts)
-        chunks = [texts[i:i + chunk_size] for i in range(0, len(texts), chunk_size)]
-        self.words = _most_frequent(_merge_counts(pc.value_counts(_split_words(c).values) for c in chunks),
-                                    self.max_words, self.min_count)
+        return self.fit_chunks(lambda: (texts[i:i + chunk_size] for i in range(0, len(texts), chunk_size)))
+
+    def fit_chunks(self, chunks: Callable[[], Iterable[Sequence[str] | pa.Array]]) -> WordNgramTokenizer:
+        """`fit` on texts that arrive in chunks, e.g. read from disk: `chunks()` gives a fresh iterator
+        of them for each of the two passes. The vocabulary is the one `fit` learns from the same texts.
+        """
+        seen = [0]
+
+        def word_counts(chunk):
+            chunk = _as_array(chunk)
+            seen[0] += len(chunk)
+            return pc.value_counts(_split_words(chunk).values)
+        self.words = _most_frequent(_merge_counts(word_counts(c) for c in chunks()), self.max_words, self.min_count)
         if len(self.words) == 0:
             self.words = None
             raise CustomerSentimentError(
-                f"No word occurs {self.min_count} or more times in the {len(texts):,} training texts",
+                f"No word occurs {self.min_count} or more times in the {seen[0]:,} training texts",
                 expected="review texts", fix="Check the text column, or lower --set tokenizer.min_count.")
         self.ngram_keys = np.zeros(0, dtype=np.int64)
         self._ngram_index = None
         if self.ngram_max > 1 and self.max_ngrams > 0:
             def ngram_counts(chunk):
-                words = _split_words(chunk)
+                words = _split_words(_as_array(chunk))
                 keys = _ngram_keys(self._word_ids(words.values), words.offsets.to_numpy(), self.ngram_max,
                                    self.word_base).ravel()
                 return pc.value_counts(pa.array(keys[keys >= 0]))
-            counts = _merge_counts(ngram_counts(c) for c in chunks)
+            counts = _merge_counts(ngram_counts(c) for c in chunks())
             self.ngram_keys = _most_frequent(counts, self.max_ngrams, self.min_count).to_numpy()
         return self
 
@@ -231,12 +241,26 @@ def _split_words(texts: pa.Array) -> pa.ListArray:
     return pc.ascii_split_whitespace(texts)
 
 
-def _merge_counts(counts) -> pa.StructArray:
-    """Sum value_counts results ({values, counts} struct arrays) of several chunks, first seen first."""
-    parts = [c for c in counts if len(c)]
+def _merge_counts(counts: Iterable[pa.StructArray], every: int = 16) -> pa.StructArray:
+    """Sum value_counts results ({values, counts} struct arrays) of several chunks.
+
+    Merged every `every` chunks as they come, so memory holds the distinct values once (plus a few
+    chunks' worth), however many chunks there are; the order and the sums are those of one merge.
+    """
+    merged, waiting = None, []
+    for part in counts:
+        if len(part):
+            waiting.append(part)
+        if len(waiting) > every:
+            merged, waiting = _merge_parts(([merged] if merged is not None else []) + waiting), []
+    parts = ([merged] if merged is not None else []) + waiting
     if len(parts) <= 1:
         return parts[0] if parts else pa.StructArray.from_arrays([pa.array([], pa.int64()), pa.array([], pa.int64())],
                                                                  names=["values", "counts"])
+    return _merge_parts(parts)
+
+
+def _merge_parts(parts: list[pa.StructArray]) -> pa.StructArray:
     table = pa.Table.from_batches([pa.RecordBatch.from_struct_array(p) for p in parts])
     merged = table.group_by("values", use_threads=False).aggregate([("counts", "sum")])
     return pa.StructArray.from_arrays([merged["values"].combine_chunks(), merged["counts_sum"].combine_chunks()],
@@ -244,11 +268,15 @@ def _merge_counts(counts) -> pa.StructArray:
 
 
 def _most_frequent(counts: pa.StructArray, limit: int, min_count: int) -> pa.Array:
-    """The values counted at least min_count times, most frequent first (ties: first seen), at most `limit`."""
-    frequency = counts.field("counts").to_numpy()
-    order = np.argsort(-frequency, kind="stable")
-    order = order[frequency[order] >= min_count][:limit]
-    return counts.field("values").take(pa.array(order))
+    """The values counted at least min_count times, most frequent first, at most `limit`.
+
+    Ties go in the values' own order (Arrow's grouping does not keep the order values were first
+    seen in), so the vocabulary is the same however the texts were cut into chunks.
+    """
+    table = pa.table({"values": counts.field("values"), "counts": counts.field("counts")})
+    table = table.filter(pc.greater_equal(table["counts"], min_count))
+    order = pc.sort_indices(table, sort_keys=[("counts", "descending"), ("values", "ascending")])[:limit]
+    return table["values"].take(order).combine_chunks()
 
 
 def _ngram_keys(ids: np.ndarray, offsets: np.ndarray, ngram_max: int, base: int) -> np.ndarray:

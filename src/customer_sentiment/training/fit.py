@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -21,6 +22,7 @@ from ..io import clean_texts, fingerprint, split_indices
 from ..settings import Settings, TrainingArguments, auto_batch_size, to_toml
 from . import distributed
 from .loop import Trainer, TrainingHistory
+from .out_of_core import PreparedData, StagedReviews, prepare_staged, require_two_classes, stage_reviews
 from .runs import RunDirectory
 
 
@@ -50,15 +52,32 @@ def training_device(args: TrainingArguments) -> torch.device:
     return distributed.local_device(device)
 
 
-def fit_model(texts: Sequence[str], labels: Sequence[str], settings: Settings, device: torch.device | None = None,
-              data_info: dict | None = None, run: RunDirectory | None = None, resume: bool = False,
-              run_info: dict | None = None, verbose: bool = True) -> TrainedModel:
+def fit_model(texts: Sequence[str] | StagedReviews, labels: Sequence[str] | None, settings: Settings,
+              device: torch.device | None = None, data_info: dict | None = None, run: RunDirectory | None = None,
+              resume: bool = False, run_info: dict | None = None, verbose: bool = True) -> TrainedModel:
     """Train `settings.architecture` on raw texts and their labels; see the module docstring.
 
-    `run_info` (e.g. where the model will be saved) is recorded in the run directory's run.json.
+    `texts` may also be reviews staged on disk (`out_of_core.stage_reviews`, labels None); texts in
+    memory are staged too when `settings.training.shards` names a folder. `run_info` (e.g. where the
+    model will be saved) is recorded in the run directory's run.json.
     """
     args = settings.training
     device = device or training_device(args)
+    if args.shards and not isinstance(texts, StagedReviews):
+        texts = stage_reviews([(texts, labels)], args.shards, data_info)
+    make_tokenizer = functools.partial(_tokenizer, settings, run=run, resume=resume)
+    if isinstance(texts, StagedReviews):
+        texts.info = {**texts.info, **(data_info or {})}
+        prepared = prepare_staged(texts, settings, make_tokenizer, functools.partial(_model, settings))
+    else:
+        prepared = _prepare_in_memory(texts, labels, settings, data_info, make_tokenizer)
+    return _train(prepared, settings, device, run, resume, run_info, verbose)
+
+
+def _prepare_in_memory(texts: Sequence[str], labels: Sequence[str], settings: Settings, data_info: dict | None,
+                       make_tokenizer) -> PreparedData:
+    """The classes, the split, the tokenizer, the model and its items, all in memory."""
+    args = settings.training
     labels = [str(label) for label in labels]
     classes = _classes(texts, labels, data_info)
     texts = clean_texts(texts).to_pylist()
@@ -68,23 +87,35 @@ def fit_model(texts: Sequence[str], labels: Sequence[str], settings: Settings, d
                           if args.validation_fraction > 0 else (np.arange(len(labels)), np.arange(0)))
     data = {**(data_info or {}), "fingerprint": fingerprint(texts, labels), "reviews": len(labels),
             "train_reviews": int(len(train_idx)), "validation_reviews": int(len(val_idx))}
-    tokenizer = _tokenizer(settings, [texts[i] for i in train_idx], run, resume, data["fingerprint"])
-    torch.manual_seed(args.seed)
-    model = settings.architecture(tokenizer.vocab_size, len(classes), **settings.model_settings)
+    tokenizer = make_tokenizer(lambda t: t.fit([texts[i] for i in train_idx]), data["fingerprint"])
+    model = _model(settings, tokenizer, classes)
     train = as_items(model, encode(tokenizer, [texts[i] for i in train_idx], y[train_idx]))
     validation = as_items(model, encode(tokenizer, [texts[i] for i in val_idx], y[val_idx])) if len(val_idx) else None
+    return PreparedData(classes, tokenizer, model, train, validation, data)
+
+
+def _model(settings: Settings, tokenizer, classes: list[str]) -> torch.nn.Module:
+    """The architecture, initialized from the seed."""
+    torch.manual_seed(settings.training.seed)
+    return settings.architecture(tokenizer.vocab_size, len(classes), **settings.model_settings)
+
+
+def _train(prepared: PreparedData, settings: Settings, device: torch.device, run: RunDirectory | None, resume: bool,
+           run_info: dict | None, verbose: bool) -> TrainedModel:
+    """The loop on prepared data, in the run directory if there is one, then calibration."""
+    model, train, validation, tokenizer = prepared.model, prepared.train, prepared.validation, prepared.tokenizer
     model.prepare(train.ids, train.offsets, train.labels)
-    args = dataclasses.replace(args, batch_size=args.batch_size or auto_batch_size(len(train)))
+    args = dataclasses.replace(settings.training, batch_size=settings.training.batch_size or auto_batch_size(len(train)))
     if run is not None and not resume:
         used = dataclasses.replace(settings, training=args)
         run.start(to_toml(used, header="The resolved configuration of this run."),
-                  {"data": data, "seed": args.seed, **(run_info or {})}, tokenizer.to_dict())
+                  {"data": prepared.data, "seed": args.seed, **(run_info or {})}, tokenizer.to_dict())
     trainer = Trainer(model, train, validation, args, device, run, verbose)
     history = trainer.fit(resume=run.load_checkpoint() if resume else None)
     calibration = _calibrate(model, validation, device, args.precision) if validation is not None else {}
     if run is not None:
         run.update_info({"status": "finished", "finished": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")})
-    return TrainedModel(classes, tokenizer, model, history, args, data, **calibration)
+    return TrainedModel(prepared.classes, tokenizer, model, history, args, prepared.data, **calibration)
 
 
 def _calibrate(model: torch.nn.Module, validation, device: torch.device, precision: str) -> dict:
@@ -102,21 +133,16 @@ def _classes(texts: Sequence[str], labels: list[str], data_info: dict | None) ->
         raise CustomerSentimentError(f"fit() got {len(texts)} texts but {len(labels)} labels",
                                      fix="Pass one label per text.")
     classes = sorted(set(labels))
-    if len(classes) < 2:
-        found = f"one class ({classes[0]!r}) in {len(labels):,} reviews" if classes else "no reviews"
-        source = f" in {data_info['file']}" if data_info and data_info.get("file") else ""
-        raise CustomerSentimentError(
-            f"The training data{source} has {found}", expected="at least two classes for a classifier",
-            fix="Check the label column, or the rating map (--rating-map), and that the file holds more than one "
-                "kind of review.")
+    require_two_classes(classes, len(labels), data_info)
     return classes
 
 
-def _tokenizer(settings: Settings, texts: list[str], run: RunDirectory | None, resume: bool, data_fingerprint: str):
-    """A new tokenizer fitted on the training texts, or, resuming, the run's own (same data checked)."""
+def _tokenizer(settings: Settings, fit, data_fingerprint: str, run: RunDirectory | None, resume: bool):
+    """A new tokenizer fitted on the training texts (`fit(tokenizer)` returns it fitted), or, resuming,
+    the run's own (same data checked)."""
     tokenizer_class = settings.architecture.tokenizer_class
     if not resume:
-        return tokenizer_class(**settings.tokenizer).fit(texts)
+        return fit(tokenizer_class(**settings.tokenizer))
     if run is None:
         raise CustomerSentimentError("resume=True was given without a run directory",
                                      fix="Pass the run directory of the run to continue.")

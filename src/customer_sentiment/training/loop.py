@@ -18,7 +18,7 @@ import torch
 from sklearn.metrics import f1_score
 from torch import nn
 from torch.nn.parallel import DistributedDataParallel
-from torch.utils.data import BatchSampler, DataLoader, DistributedSampler
+from torch.utils.data import DataLoader
 
 from ..console import console, progress_bar
 from ..errors import CustomerSentimentError
@@ -28,6 +28,7 @@ from ..text import EncodedReviews
 from . import distributed
 from .optim import class_weight_tensor, make_optimizer, make_schedule
 from .runs import RunDirectory
+from .sampling import EpochBatches
 
 _DIVERGED = "Lower the learning rate (--learning-rate), or set --grad-clip."
 
@@ -92,12 +93,10 @@ class Trainer:
             self.run.close()
         return self.history
 
-    def _batches(self, epoch: int) -> list[list[int]]:
+    def _batches(self, epoch: int) -> EpochBatches:
         """This process's batches of epoch `epoch`: a permutation fixed by the seed and the epoch."""
-        sampler = DistributedSampler(self.train, num_replicas=distributed.world_size(), rank=distributed.rank(),
-                                     shuffle=True, seed=self.args.seed)
-        sampler.set_epoch(epoch)
-        return list(BatchSampler(sampler, self.args.batch_size, drop_last=False))
+        return EpochBatches(len(self.train), self.args.batch_size, self.args.seed, epoch, distributed.world_size(),
+                            distributed.rank())
 
     def _train_epoch(self, epoch: int, start_batch: int) -> float:
         model, args = self.model, self.args
