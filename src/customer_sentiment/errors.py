@@ -50,6 +50,16 @@ class CustomerSentimentError(Exception):
         """The four parts, for JSON (the service's 4xx answers, run records)."""
         return {"error": self.what, "expected": self.expected, "found": self.found, "fix": self.fix}
 
+    def __reduce__(self):
+        """Pickled whole (a Ray actor's error reaches the driver as this type, with its four parts)."""
+        return _rebuild, (type(self), self.what, self.expected, self.found, self.fix)
+
+
+def _rebuild(cls: type, what: str, expected: str | None, found: str | None, fix: str) -> CustomerSentimentError:
+    error = cls.__new__(cls)            # a subclass's own __init__ takes other arguments
+    CustomerSentimentError.__init__(error, what, expected=expected, found=found, fix=fix)
+    return error
+
 
 class NotFittedError(CustomerSentimentError):
     """A pipeline or tokenizer was asked to predict or save before it was fitted or loaded."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Annotated
 
 import typer
@@ -32,6 +33,11 @@ from .common import (
     Table,
     TextColumn,
 )
+
+
+class Engine(StrEnum):
+    local = "local"
+    ray = "ray"
 
 
 def evaluate(model_dir: ModelDir, data: Data, text_column: TextColumn = None, label_column: LabelColumn = None,
@@ -83,6 +89,12 @@ def predict(
     device: Device = DEVICE,
     runtime: Runtime = RuntimeName.torch,
     quiet: Quiet = False,
+    engine: Annotated[Engine, typer.Option(help="Where to score: in this process, or on a Ray cluster's actors "
+                                                "(pip install 'customer-sentiment[ray]').")] = Engine.local,
+    ray_address: Annotated[str | None, typer.Option(help="With --engine ray: the cluster to join (HOST:6379, or auto).",
+                                                    show_default="RAY_ADDRESS, else a local Ray")] = None,
+    ray_actors: Annotated[int | None, typer.Option(help="With --engine ray: scoring actors, each loading the model once.",
+                                                   show_default="one per CPU of the cluster")] = None,
     table: Table = None,
     query: Query = None,
     output_table: Annotated[str | None, typer.Option(
@@ -100,10 +112,15 @@ def predict(
     output = _scored_output(output, output_table, replace, id_column)
     pipeline = SentimentPipeline.load(model_dir, device=device, verbose=not quiet, runtime=runtime.value)
     keep = [c.strip() for c in keep_columns.split(",") if c.strip()] if keep_columns else None
-    summary = pipeline.predict_file(data, output, text_column, id_column, keep, chunk_rows, options, review_below)
+    if engine is Engine.ray:
+        summary = _score_on_ray(pipeline, model_dir, runtime.value, data, output, text_column, id_column, keep,
+                                chunk_rows, options, review_below, ray_address, ray_actors, quiet)
+    else:
+        summary = pipeline.predict_file(data, output, text_column, id_column, keep, chunk_rows, options, review_below)
     predicted = ", ".join(f"{label} {count:,}" for label, count in summary["predicted"].items())
     console.print(f"Scored {summary['rows']:,} rows of {source_name(data, options)} in {summary['seconds']:.1f}s "
-                  f"({summary['reviews_per_second']:,.0f} reviews/s) with {pipeline.predictor_.runtime}: {predicted}")
+                  f"({summary['reviews_per_second']:,.0f} reviews/s) with {pipeline.predictor_.runtime}"
+                  f"{' on ' + str(summary['actors']) + ' Ray actors' if 'actors' in summary else ''}: {predicted}")
     if review_below is not None:
         share = summary["needs_review"] / max(summary["rows"] - summary["empty_texts"], 1)
         console.print(f"{summary['needs_review']:,} reviews ({share:.1%}) have a top probability below {review_below:g}: "
@@ -115,6 +132,18 @@ def predict(
     if summary["empty_texts"]:
         console.print(f"{summary['empty_texts']:,} rows had no review text: kept, with an empty predicted_label")
     console.print(f"Wrote {output}")
+
+
+def _score_on_ray(pipeline, model_dir, runtime, data, output, text_column, id_column, keep, chunk_rows, options,
+                  review_below, address, actors, quiet) -> dict:
+    """`predict --engine ray`: the same file, scored by a Ray cluster's actors (`ray_engine`)."""
+    from ..ray_engine import RaySettings, score_file_ray
+
+    if not isinstance(output, str):
+        raise CustomerSentimentError("--engine ray writes a file, not a database table",
+                                     fix="Pass --output scored.parquet, say, or leave out --engine ray.")
+    return score_file_ray(pipeline, model_dir, runtime, data, output, text_column, id_column, keep, chunk_rows, options,
+                          review_below, RaySettings(address, actors), verbose=not quiet).to_dict()
 
 
 def _scored_output(output: str, output_table: str | None, replace: bool, id_column: str | None):

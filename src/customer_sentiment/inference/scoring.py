@@ -68,13 +68,7 @@ def score_file(predictor: Predictor, labels: list[str], data: str | Path, output
                review_below: float | None = None) -> ScoringSummary:
     """Score `data` (a file, or a database URL with `options.table` or `.query`) into `output` (CSV, TSV, JSON
     Lines or Parquet, by extension, or a `TableOutput`, in one transaction); see the module docstring."""
-    if chunk_rows < 1:
-        raise CustomerSentimentError(f"--chunk-rows is {chunk_rows}", expected="an integer >= 1",
-                                     fix="Pass --chunk-rows 1 or more.")
-    if review_below is not None and not 0 < review_below <= 1:
-        raise CustomerSentimentError(f"--review-below is {review_below}", expected="a probability in (0, 1]",
-                                     fix="Pass --review-below 0.8, say: reviews labelled with less confidence are "
-                                         "marked for a person to read.")
+    check_scoring_settings(chunk_rows, review_below)
     options = read_options(options)
     check_scored_output(output, data, options)
     summary = ScoringSummary(source_name(data, options), str(output), {label: 0 for label in labels})
@@ -93,6 +87,17 @@ def score_file(predictor: Predictor, labels: list[str], data: str | Path, output
             _return_freed_memory()
     summary.seconds = round(time.perf_counter() - start, 3)
     return summary
+
+
+def check_scoring_settings(chunk_rows: int, review_below: float | None) -> None:
+    """Refuse a chunk size or a --review-below threshold that cannot work, before any reading."""
+    if chunk_rows < 1:
+        raise CustomerSentimentError(f"--chunk-rows is {chunk_rows}", expected="an integer >= 1",
+                                     fix="Pass --chunk-rows 1 or more.")
+    if review_below is not None and not 0 < review_below <= 1:
+        raise CustomerSentimentError(f"--review-below is {review_below}", expected="a probability in (0, 1]",
+                                     fix="Pass --review-below 0.8, say: reviews labelled with less confidence are "
+                                         "marked for a person to read.")
 
 
 def _return_freed_memory() -> None:
