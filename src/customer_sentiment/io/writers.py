@@ -68,12 +68,18 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
             if error.filename is None and error.errno is not None:
                 raise OSError(error.errno, error.strerror, str(path)) from error
             raise
-        fsync(temporary)
-        os.chmod(temporary, 0o666 & ~_umask())
-        os.replace(temporary, path)
-        fsync(path.parent)
+        publish(temporary, path)
     finally:
         temporary.unlink(missing_ok=True)
+
+
+def publish(temporary: Path, path: Path) -> None:
+    """Put the complete file `temporary` at `path` in one step: fsync it, give it the user's usual mode,
+    rename it, and fsync the folder, so that the rename survives a power cut."""
+    fsync(temporary)
+    os.chmod(temporary, 0o666 & ~_umask())
+    os.replace(temporary, path)
+    fsync(path.parent)
 
 
 def staging_prefix(path: Path) -> str:
@@ -188,39 +194,48 @@ def table_writer(path: str | Path) -> Iterator[Callable[[pd.DataFrame], None]]:
         first = [True]
 
         def write(chunk: pd.DataFrame) -> None:
-            if fmt == "jsonl":
-                handle.write(chunk.to_json(orient="records", lines=True, force_ascii=False,
-                                           double_precision=15).rstrip("\n") + "\n")
-            else:        # RFC 4180 line ends, so that a field holding any \r or \n is quoted
-                handle.write(chunk.to_csv(index=False, header=first[0], sep="\t" if fmt == "tsv" else ",",
-                                          lineterminator="\r\n"))
+            handle.write(chunk_text(chunk, fmt, header=first[0]))
             first[0] = False
 
         yield write
+
+
+def chunk_text(chunk: pd.DataFrame, fmt: str, header: bool) -> str:
+    """A chunk of rows as CSV or TSV (`header`: with the column names first) or JSON Lines text."""
+    if fmt == "jsonl":
+        return chunk.to_json(orient="records", lines=True, force_ascii=False, double_precision=15).rstrip("\n") + "\n"
+    # RFC 4180 line ends, so that a field holding any \r or \n is quoted
+    return chunk.to_csv(index=False, header=header, sep="\t" if fmt == "tsv" else ",", lineterminator="\r\n")
+
+
+def arrow_chunk(chunk: pd.DataFrame, path: Path, schema: pa.Schema | None = None) -> pa.Table:
+    """A chunk of rows as one contiguous Arrow table of `schema` (None: the chunk's own, a column with no
+    values yet made text), as a Parquet file takes it; a type that cannot be kept is a user error."""
+    try:
+        table = pa.Table.from_pandas(chunk, preserve_index=False)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError) as error:
+        raise CustomerSentimentError(f"Cannot write {path}: a column mixes kinds of values "
+                                     f"({'; '.join(map(str, error.args))})",
+                                     fix="Keep only text columns (--keep-columns), or write CSV or JSON Lines "
+                                         "output.") from None
+    if schema is None:
+        schema = pa.schema([f.with_type(pa.string()) if pa.types.is_null(f.type) else f for f in table.schema])
+    try:
+        table = table.cast(schema)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError) as error:
+        raise CustomerSentimentError(f"Cannot write {path}: a column changes type from one chunk of rows to the "
+                                     f"next ({error})",
+                                     fix="Give the column one type in the input, or write CSV output.") from None
+    return table.combine_chunks()       # one array per column: the file's pages do not depend on how it was held
 
 
 def _parquet_appender(path: Path, temporary: Path, stack: contextlib.ExitStack) -> Callable[[pd.DataFrame], None]:
     state: dict = {}
 
     def write(chunk: pd.DataFrame) -> None:
-        try:
-            table = pa.Table.from_pandas(chunk, preserve_index=False)
-        except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError) as error:
-            raise CustomerSentimentError(f"Cannot write {path}: a column mixes kinds of values "
-                                         f"({'; '.join(map(str, error.args))})",
-                                         fix="Keep only text columns (--keep-columns), or write CSV or JSON Lines "
-                                             "output.") from None
+        table = arrow_chunk(chunk, path, state["writer"].schema if "writer" in state else None)
         if "writer" not in state:
-            # A column with no values in the first chunk has no type yet: make it text.
-            schema = pa.schema([f.with_type(pa.string()) if pa.types.is_null(f.type) else f for f in table.schema])
-            state["writer"] = stack.enter_context(pq.ParquetWriter(temporary, schema))
-        schema = state["writer"].schema
-        try:
-            table = table.cast(schema)
-        except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError) as error:
-            raise CustomerSentimentError(f"Cannot write {path}: a column changes type from one chunk of rows to the "
-                                         f"next ({error})",
-                                         fix="Give the column one type in the input, or write CSV output.") from None
+            state["writer"] = stack.enter_context(pq.ParquetWriter(temporary, table.schema))
         state["writer"].write_table(table)
 
     return write
