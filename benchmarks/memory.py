@@ -35,11 +35,12 @@ from synthetic import cached_reviews, write_reviews  # noqa: E402
 TOLERANCE = 0.10
 
 
-def commands(cli: list, model: Path, data: Path, work: Path) -> dict[str, list]:
+def commands(cli: list, model: Path, data: Path, work: Path, max_review_mb: float | None) -> dict[str, list]:
     scored = work / f"{data.stem}-scored.parquet"
+    limit = ["--max-review-mb", str(max_review_mb)] if max_review_mb else []
     return {
         "predict": [*cli, "predict", model, data, "--output", scored, "--id-column", "review_id",
-                    "--keep-columns", "review_id,product,date,rating,review", "-q"],
+                    "--keep-columns", "review_id,product,date,rating,review", *limit, "-q"],
         "report": [*cli, "report", scored, "--by", "product", "--time-column", "date", "--rating-column", "rating",
                    "--json", work / "report.json"],
     }
@@ -48,6 +49,9 @@ def commands(cli: list, model: Path, data: Path, work: Path) -> dict[str, list]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", default="1000000,5000000", help="rows per file (default: %(default)s)")
+    parser.add_argument("--max-review-mb", type=float, default=None,
+                        help="predict's --max-review-mb (default: predict's own, 16); it sets the CSV reader's block "
+                             "size: at least 4 MB, the longest review + 1 MB")
     parser.add_argument("--cache", type=Path, default=HERE / ".cache", help="data cache (default: %(default)s)")
     parser.add_argument("--results", type=Path, default=HERE / "results" / "memory.json",
                         help="JSON results (default: %(default)s)")
@@ -64,7 +68,7 @@ def main() -> int:
         print("| command | reviews | input (MB) | seconds | peak RSS (MB) |\n|---|---:|---:|---:|---:|", flush=True)
         for size in sizes:
             data = cached_reviews(args.cache, size)
-            for name, command in commands(cli, work / "model", data, work).items():
+            for name, command in commands(cli, work / "model", data, work, args.max_review_mb).items():
                 seconds, peak = peak_rss_of(command)
                 source = Path(command[5] if name == "predict" else command[4])      # reviews, or scored reviews
                 row = {"command": name, "reviews": size, "input_mb": round(source.stat().st_size / 1e6, 1),
@@ -80,6 +84,7 @@ def main() -> int:
               f"({'flat' if verdicts[name]['flat'] else 'NOT flat'}: within {TOLERANCE:.0%})")
     args.results.parent.mkdir(parents=True, exist_ok=True)
     args.results.write_text(json.dumps({"runs": rows, "tolerance": TOLERANCE, "verdicts": verdicts,
+                                        "predict_max_review_mb": args.max_review_mb,
                                         "cpus": _cpus()}, indent=2) + "\n")
     return 0 if all(v["flat"] for v in verdicts.values()) else 1
 

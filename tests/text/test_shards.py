@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -79,3 +80,23 @@ def test_reading_releases_the_mapped_pages_every_so_often(tmp_path, monkeypatch)
         mapped[i]
     assert len(released) == 2
     MappedReviews(tmp_path, "train").release()                  # madvise on real mappings does not fail
+
+
+def _resident_file_mb() -> float:
+    with open("/proc/self/status") as status:
+        return next(int(line.split()[1]) for line in status if line.startswith("RssFile")) / 1024
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads RssFile from /proc")
+def test_random_reads_of_a_large_split_stay_out_of_resident_memory(tmp_path):
+    reviews, length = 200_000, 128                               # 26 million ids: 102 MB on disk
+    with ShardWriter(tmp_path, "train") as writer:
+        for _ in range(4):
+            ids = np.arange(reviews // 4 * length, dtype=np.int64) % 1_000_003
+            writer.append(EncodedReviews(ids, np.arange(0, len(ids) + 1, length), np.zeros(reviews // 4, dtype=int)))
+    mapped = MappedReviews(tmp_path, "train")
+    before = _resident_file_mb()
+    for i in np.random.default_rng(0).integers(0, reviews, 10_000):
+        mapped[int(i)]
+    assert mapped[7][0].tolist() == (np.arange(7 * length, 8 * length) % 1_000_003).tolist()
+    assert _resident_file_mb() - before < 30, "token ids read through the mapping stay resident"
