@@ -127,13 +127,14 @@ class SentimentPipeline(ClassifierMixin, BaseEstimator):
     def predict_file(self, data: str | Path, output: str | Path, text_column: str | None = None,
                      id_column: str | None = None, keep_columns: Sequence[str] | None = None,
                      chunk_rows: int = CHUNK_ROWS, options: ReadOptions | str | None = None,
-                     review_below: float | None = None) -> dict:
+                     review_below: float | None = None, resume: bool = False) -> dict:
         """Score a review file in chunks into CSV/TSV/JSON Lines/Parquet, atomically (see `inference.scoring`);
-        `options` are `ReadOptions` (encoding, delimiter, longest review) or an encoding name."""
+        `options` are `ReadOptions` (encoding, delimiter, longest review) or an encoding name; `resume`
+        continues a run that was killed part way, from its last committed chunk."""
         predictor = self._fitted()
         text_column = text_column or self.config_.get("data", {}).get("text_column") or defaults_of(DataSettings)["text_column"]
         return score_file(predictor, self.labels_, data, output, text_column, id_column, keep_columns, chunk_rows,
-                          options, self.verbose, review_below).to_dict()
+                          options, self.verbose, review_below, resume).to_dict()
 
     # ------------------------------------------------------------------ saving and loading
 

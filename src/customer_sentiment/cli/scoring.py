@@ -102,6 +102,9 @@ def predict(
              "one transaction.", show_default="none")] = None,
     replace: Annotated[bool, typer.Option("--replace", help="Drop an existing --output-table and write it anew (in "
                                                             "the same transaction).")] = False,
+    resume: Annotated[bool, typer.Option("--resume", help="Continue a run that was killed part way, after its last "
+                                                          "committed chunk (same input, model and options); with "
+                                                          "nothing to resume, score from the start.")] = False,
 ):
     """Score a review file: adds predicted_label and one prob_<label> column per class, rows in order."""
     from ..io import ReadOptions
@@ -110,13 +113,20 @@ def predict(
 
     options = ReadOptions(encoding, delimiter, max_review_mb, table, query)
     output = _scored_output(output, output_table, replace, id_column)
+    if resume and engine is Engine.ray:
+        raise CustomerSentimentError("--resume continues a run of --engine local",
+                                     fix="Leave --resume out with --engine ray, or score with --engine local.")
     pipeline = SentimentPipeline.load(model_dir, device=device, verbose=not quiet, runtime=runtime.value)
     keep = [c.strip() for c in keep_columns.split(",") if c.strip()] if keep_columns else None
     if engine is Engine.ray:
         summary = _score_on_ray(pipeline, model_dir, runtime.value, data, output, text_column, id_column, keep,
                                 chunk_rows, options, review_below, ray_address, ray_actors, quiet)
     else:
-        summary = pipeline.predict_file(data, output, text_column, id_column, keep, chunk_rows, options, review_below)
+        summary = pipeline.predict_file(data, output, text_column, id_column, keep, chunk_rows, options, review_below,
+                                        resume)
+    if resume:
+        console.print(f"Resumed after the {summary['resumed_rows']:,} rows an interrupted run had committed"
+                      if summary["resumed_rows"] else f"Nothing to resume for {output}: scored from the first row")
     predicted = ", ".join(f"{label} {count:,}" for label, count in summary["predicted"].items())
     console.print(f"Scored {summary['rows']:,} rows of {source_name(data, options)} in {summary['seconds']:.1f}s "
                   f"({summary['reviews_per_second']:,.0f} reviews/s) with {pipeline.predictor_.runtime}"

@@ -13,8 +13,9 @@ import contextlib
 import ctypes
 import functools
 import time
+import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -32,8 +33,14 @@ from ..io import (
     read_options,
     require_columns,
 )
+from ..io.formats import is_database_url
+from ..io.resumable import Committed, resumable_writer
 from ..io.sql import TableOutput, check_scored_output, scored_writer, source_name
 from .predictor import Predictor
+from .resume import scoring_fingerprint
+
+COUNTED = ("rows", "empty_texts", "long_reviews", "numbers_as_text", "carriage_returns", "needs_review", "predicted",
+           "seconds")                       # what the progress record of a resumable run keeps of the summary
 
 
 @dataclass
@@ -49,7 +56,8 @@ class ScoringSummary:
     numbers_as_text: int = 0                      # text-column values that were numbers, scored as text
     carriage_returns: int = 0                     # reviews holding a \r (kept in the output as written)
     needs_review: int = 0                         # reviews whose top probability is below --review-below
-    seconds: float = 0.0
+    seconds: float = 0.0                          # scoring time, over the interrupted run and its resume
+    resumed_rows: int = 0                         # rows an interrupted run had committed (--resume)
 
     @property
     def reviews_per_second(self) -> float:
@@ -59,34 +67,96 @@ class ScoringSummary:
         return {"input": self.input, "output": self.output, "rows": self.rows, "empty_texts": self.empty_texts,
                 "long_reviews": self.long_reviews, "numbers_as_text": self.numbers_as_text,
                 "carriage_returns": self.carriage_returns, "needs_review": self.needs_review, "predicted": self.predicted,
-                "seconds": self.seconds, "reviews_per_second": self.reviews_per_second}
+                "seconds": self.seconds, "reviews_per_second": self.reviews_per_second, "resumed_rows": self.resumed_rows}
 
 
 def score_file(predictor: Predictor, labels: list[str], data: str | Path, output: str | Path | TableOutput, text_column: str,
                id_column: str | None = None, keep_columns: Sequence[str] | None = None, chunk_rows: int = CHUNK_ROWS,
                options: ReadOptions | str | None = None, verbose: bool = True,
-               review_below: float | None = None) -> ScoringSummary:
+               review_below: float | None = None, resume: bool = False) -> ScoringSummary:
     """Score `data` (a file, or a database URL with `options.table` or `.query`) into `output` (CSV, TSV, JSON
-    Lines or Parquet, by extension, or a `TableOutput`, in one transaction); see the module docstring."""
+    Lines or Parquet, by extension, or a `TableOutput`, in one transaction); see the module docstring.
+
+    A file scored into a file commits chunk by chunk (`io.resumable`): with `resume`, a run killed part
+    way continues after its last committed chunk (the rows before it are read again, not scored), and the
+    file ends byte for byte as an uninterrupted run writes it; without, such a run's progress is dropped.
+    """
     check_scoring_settings(chunk_rows, review_below)
     options = read_options(options)
     check_scored_output(output, data, options)
     summary = ScoringSummary(source_name(data, options), str(output), {label: 0 for label in labels})
+    settings = {"--text-column": text_column, "--id-column": id_column, "--review-below": review_below,
+                "--keep-columns": None if keep_columns is None else list(keep_columns), "--chunk-rows": chunk_rows}
     start = time.perf_counter()
-    with scored_writer(output) as write, progress_bar(verbose) as bar, contextlib.ExitStack() as stack:
+    with _scored_output(predictor, data, output, options, settings, resume) as out, progress_bar(verbose) as bar, \
+            contextlib.ExitStack() as stack:
+        committed, skipped, columns = out.committed, 0, None
+        _restore(summary, committed)
+        start -= summary.seconds
         task = bar.add_task("scoring", total=parquet_rows(data), status="")
-        columns = None
         chunks = stack.enter_context(contextlib.closing(iter_table_chunks(data, chunk_rows, options)))
-        for chunk in chunks:
+        for number, chunk in enumerate(chunks):
             columns = columns or output_columns(chunk, data, text_column, id_column, keep_columns)
-            write(score_chunk(predictor, labels, chunk, text_column, columns, summary, str(data), options,
-                              review_below))
+            if number < committed.chunks:      # committed by the interrupted run: read to reach the rest, not scored
+                skipped += len(chunk)
+                bar.update(task, completed=skipped, status="skipping committed rows")
+                continue
+            _check_skipped(skipped, committed, output)
+            scored = score_chunk(predictor, labels, chunk, text_column, columns, summary, str(data), options,
+                                 review_below)
             summary.rows += len(chunk)
-            speed = summary.rows / max(time.perf_counter() - start, 1e-9)
-            bar.update(task, completed=summary.rows, status=f"{speed:,.0f} reviews/s")
+            summary.seconds = time.perf_counter() - start
+            out.write(scored, {name: getattr(summary, name) for name in COUNTED})
+            bar.update(task, completed=summary.rows, status=f"{summary.reviews_per_second:,.0f} reviews/s")
             _return_freed_memory()
+        _check_skipped(skipped, committed, output)
     summary.seconds = round(time.perf_counter() - start, 3)
     return summary
+
+
+@contextlib.contextmanager
+def _scored_output(predictor: Predictor, data, output, options: ReadOptions, settings: dict, resume: bool):
+    """A file scored into a file: a resumable writer, fingerprinted; else the plain one, which refuses `resume`."""
+    if isinstance(output, TableOutput) or is_database_url(data):
+        if resume:
+            raise CustomerSentimentError("--resume continues a file scored into a file",
+                                         found=f"{source_name(data, options)} scored into {output}",
+                                         fix="Leave --resume out: a table is written in one transaction, so a killed "
+                                             "run leaves nothing to resume, and a database can change between runs.")
+        with scored_writer(output) as write:
+            yield _Unresumable(write)
+        return
+    with resumable_writer(output, scoring_fingerprint(predictor, data, output, options, settings), resume) as table:
+        if table.discarded is not None and table.discarded.chunks:
+            warnings.warn(f"Starting {output} over: an interrupted run had committed {table.discarded.rows:,} rows of "
+                          f"it (pass --resume to continue such a run)", stacklevel=3)
+        yield table
+
+
+@dataclass
+class _Unresumable:
+    """The same interface as a `ResumableTable`, for outputs written in one go."""
+
+    write_chunk: object
+    committed: Committed = field(default_factory=Committed)
+
+    def write(self, chunk: pd.DataFrame, counters: dict) -> None:
+        self.write_chunk(chunk)
+
+
+def _restore(summary: ScoringSummary, committed: Committed) -> None:
+    """Take the counts of the rows an interrupted run committed into `summary`."""
+    for name in COUNTED:
+        if name in committed.counters:
+            setattr(summary, name, committed.counters[name])
+    summary.resumed_rows = committed.rows
+
+
+def _check_skipped(skipped: int, committed: Committed, output) -> None:
+    if skipped != committed.rows:
+        raise CustomerSentimentError(f"Cannot resume {output}: the input's first {committed.chunks:,} chunks hold "
+                                     f"{skipped:,} rows, and the interrupted run committed {committed.rows:,}",
+                                     fix="Run without --resume to start over.")
 
 
 def check_scoring_settings(chunk_rows: int, review_below: float | None) -> None:
