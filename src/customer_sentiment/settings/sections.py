@@ -172,9 +172,9 @@ class TrainingArguments(_Section):
                                               "end only); needs a run directory", _at_least(0))
     log_every: int | None = setting(50, "write a line to the run's metrics log every this many optimizer steps",
                                     _at_least(1))
-    shards: str | None = setting("", "train out of memory: the reviews read in chunks, their token ids kept in "
-                                      "memory-mapped files in this folder (disk: about 4 bytes per token); empty: "
-                                      "in memory")
+    shards: str | None = setting("", "train out of memory: the reviews read in chunks, their token ids kept on "
+                                      "disk in this folder (about 4 bytes per token, plus the cleaned reviews); "
+                                      "empty: in memory")
 
 
 # Sections whose keys are also CLI flags of `train` (model and tokenizer keys go through --set).

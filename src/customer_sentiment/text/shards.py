@@ -1,5 +1,5 @@
-"""Tokenized reviews on disk: token ids in memory-mapped files, for training on more reviews than
-memory holds.
+"""Tokenized reviews on disk, for training on more reviews than memory holds: token ids read item
+by item with `pread`, the per-item arrays memory-mapped.
 
 A split (`train`, `validation`) is a set of flat files in one folder, the same layout as
 `EncodedReviews` (item i is ids[offsets[i]:offsets[i + 1]]): `NAME.ids` (int32), `NAME.offsets`,
