@@ -139,6 +139,7 @@ class _Unresumable:
 
     write_chunk: object
     committed: Committed = field(default_factory=Committed)
+    discarded: Committed | None = None
 
     def write(self, chunk: pd.DataFrame, counters: dict) -> None:
         self.write_chunk(chunk)
