@@ -8,10 +8,11 @@ import sys
 
 import pandas as pd
 import pytest
+from customer_sentiment.io.sql_writer import TableOutput, check_scored_output, sql_table_writer
 
 from customer_sentiment.errors import CustomerSentimentError
 from customer_sentiment.io import ReadOptions, iter_table_chunks, read_reviews
-from customer_sentiment.io.sql import TableOutput, check_scored_output, display_url, sql_table_writer
+from customer_sentiment.io.sql import display_url
 
 pytest.importorskip("sqlalchemy")
 

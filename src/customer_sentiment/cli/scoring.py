@@ -159,7 +159,8 @@ def _score_on_ray(pipeline, model_dir, runtime, data, output, text_column, id_co
 def _scored_output(output: str, output_table: str | None, replace: bool, id_column: str | None):
     """--output as a file path, or with --output-table as a table in the database it names."""
     from ..io.formats import is_database_url
-    from ..io.sql import TableOutput, display_url
+    from ..io.sql import display_url
+    from ..io.sql_writer import TableOutput
 
     if output_table and not is_database_url(output):
         raise CustomerSentimentError(f"--output-table writes into a database, and --output {output} is a file",

@@ -35,7 +35,8 @@ from ..io import (
 )
 from ..io.formats import is_database_url
 from ..io.resumable import Committed, resumable_writer
-from ..io.sql import TableOutput, check_scored_output, scored_writer, source_name
+from ..io.sql import source_name
+from ..io.sql_writer import TableOutput, check_scored_output, scored_writer
 from .predictor import Predictor
 from .resume import scoring_fingerprint
 

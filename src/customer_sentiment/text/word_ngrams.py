@@ -19,6 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..errors import CustomerSentimentError, NotFittedError
+from .counts import merge_counts, most_frequent
 from .saved import check_saved, check_tokens, refuse_entry
 
 UNKNOWN = "[UNK]"
@@ -80,7 +81,7 @@ class WordNgramTokenizer:
             chunk = _as_array(chunk)
             seen[0] += len(chunk)
             return pc.value_counts(_split_words(chunk).values)
-        self.words = _most_frequent(_merge_counts(word_counts(c) for c in chunks()), self.max_words, self.min_count)
+        self.words = most_frequent(merge_counts(word_counts(c) for c in chunks()), self.max_words, self.min_count)
         if len(self.words) == 0:
             self.words = None
             raise CustomerSentimentError(
@@ -94,8 +95,8 @@ class WordNgramTokenizer:
                 keys = _ngram_keys(self._word_ids(words.values), words.offsets.to_numpy(), self.ngram_max,
                                    self.word_base).ravel()
                 return pc.value_counts(pa.array(keys[keys >= 0]))
-            counts = _merge_counts(ngram_counts(c) for c in chunks())
-            self.ngram_keys = _most_frequent(counts, self.max_ngrams, self.min_count).to_numpy()
+            counts = merge_counts(ngram_counts(c) for c in chunks())
+            self.ngram_keys = most_frequent(counts, self.max_ngrams, self.min_count).to_numpy()
         return self
 
     @property
@@ -239,44 +240,6 @@ def _split_words(texts: pa.Array) -> pa.ListArray:
     texts = pc.ascii_trim_whitespace(texts)              # after clean_texts, spaces are ASCII
     texts = pc.if_else(pc.equal(texts, ""), pa.scalar(None, texts.type), texts)
     return pc.ascii_split_whitespace(texts)
-
-
-def _merge_counts(counts: Iterable[pa.StructArray], every: int = 16) -> pa.StructArray:
-    """Sum value_counts results ({values, counts} struct arrays) of several chunks.
-
-    Merged every `every` chunks as they come, so memory holds the distinct values once (plus a few
-    chunks' worth), however many chunks there are; the order and the sums are those of one merge.
-    """
-    merged, waiting = None, []
-    for part in counts:
-        if len(part):
-            waiting.append(part)
-        if len(waiting) > every:
-            merged, waiting = _merge_parts(([merged] if merged is not None else []) + waiting), []
-    parts = ([merged] if merged is not None else []) + waiting
-    if len(parts) <= 1:
-        return parts[0] if parts else pa.StructArray.from_arrays([pa.array([], pa.int64()), pa.array([], pa.int64())],
-                                                                 names=["values", "counts"])
-    return _merge_parts(parts)
-
-
-def _merge_parts(parts: list[pa.StructArray]) -> pa.StructArray:
-    table = pa.Table.from_batches([pa.RecordBatch.from_struct_array(p) for p in parts])
-    merged = table.group_by("values", use_threads=False).aggregate([("counts", "sum")])
-    return pa.StructArray.from_arrays([merged["values"].combine_chunks(), merged["counts_sum"].combine_chunks()],
-                                      names=["values", "counts"])
-
-
-def _most_frequent(counts: pa.StructArray, limit: int, min_count: int) -> pa.Array:
-    """The values counted at least min_count times, most frequent first, at most `limit`.
-
-    Ties go in the values' own order (Arrow's grouping does not keep the order values were first
-    seen in), so the vocabulary is the same however the texts were cut into chunks.
-    """
-    table = pa.table({"values": counts.field("values"), "counts": counts.field("counts")})
-    table = table.filter(pc.greater_equal(table["counts"], min_count))
-    order = pc.sort_indices(table, sort_keys=[("counts", "descending"), ("values", "ascending")])[:limit]
-    return table["values"].take(order).combine_chunks()
 
 
 def _ngram_keys(ids: np.ndarray, offsets: np.ndarray, ngram_max: int, base: int) -> np.ndarray:
