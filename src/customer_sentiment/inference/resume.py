@@ -21,6 +21,7 @@ import torch
 
 from .. import __version__
 from ..io import CHUNK_BYTES, ReadOptions
+from ..io.readers import check_readable
 from .predictor import Predictor
 
 EDGE_BYTES = 1 << 20            # the head and the tail of the input that are hashed
@@ -43,6 +44,7 @@ def file_fingerprint(path: Path) -> dict:
     >>> sorted(file_fingerprint(Path(__file__)))
     ['head sha256', 'modified_ns', 'path', 'size', 'tail sha256']
     """
+    check_readable(path)                    # a folder, a FIFO or /dev/zero is refused as `predict` refuses it, unopened
     stat = path.stat()
     with open(path, "rb") as handle:
         head = hashlib.sha256(handle.read(EDGE_BYTES)).hexdigest()
