@@ -80,7 +80,7 @@ def score_sentences(pipeline: SentimentPipeline, texts) -> pd.DataFrame:
 
     >>> from customer_sentiment import SentimentPipeline, TrainingArguments
     >>> model = SentimentPipeline(training=TrainingArguments(epochs=8, seed=0), verbose=False).fit(
-    ...     ["Love it", "Great taste", "It leaked", "Broke fast"] * 10, ["positive", "positive", "negative", "negative"] * 10)
+    ...     ["Love it", "Great taste", "It leaked", "Broke fast"] * 50, ["positive", "positive", "negative", "negative"] * 50)
     >>> score_sentences(model, ["Great taste. But it leaked!"])[["sentence", "label"]].values.tolist()
     [['Great taste.', 'positive'], ['But it leaked!', 'negative']]
     """
